@@ -1,0 +1,1 @@
+"""Tables, the engine, repositories and Alembic migrations (SQLite by default, PostgreSQL)."""

@@ -1,0 +1,213 @@
+"""Comptoir's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Deduplication relies on unique keys, never on check-then-insert:
+- ``webhook_events``: (page_ref, dedupe_key): a retried or replayed delivery inserts nothing;
+- ``messages``: (page_ref, mid) for messages Meta has given an id;
+- ``contacts``: (page_ref, psid); ``conversations``: one open thread per contact is chosen by
+  the service, history is kept.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from comptoir.storage.types import BigId, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    #: SHA-256 of the token; the token itself is shown once and never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+pages = sa.Table(
+    "pages",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False, server_default="messenger"),
+    #: Meta's id of the Page (numeric string).
+    sa.Column("page_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("app_id", sa.String(64), nullable=False, server_default=""),
+    #: Sealed with the secret key (``comptoir.crypto.SecretBox``).
+    sa.Column("access_token_sealed", sa.Text, nullable=False),
+    sa.Column("app_secret_sealed", sa.Text, nullable=False),
+    sa.Column("verify_token_sealed", sa.Text, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    #: Features granted by Meta's App Review for this Page's app.
+    sa.Column("human_agent_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("utility_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("one_time_notif_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("restricted_until", UTCDateTime, nullable=True),
+    sa.Column("subscribed_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("psid", sa.String(64), nullable=False),
+    sa.Column("first_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("last_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("profile_pic", sa.Text, nullable=False, server_default=""),
+    sa.Column("locale", sa.String(20), nullable=True),
+    sa.Column("timezone_offset", sa.Float, nullable=True),
+    sa.Column("profile_status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("profile_fetched_at", UTCDateTime, nullable=True),
+    #: Where the person came from: message, get_started, mme_ref, ad, qr, ...
+    sa.Column("source", sa.String(40), nullable=False, server_default="message"),
+    sa.Column("source_ref", sa.String(2100), nullable=True),
+    sa.Column("last_user_message_at", UTCDateTime, nullable=True),
+    sa.Column("last_qualifying_action_at", UTCDateTime, nullable=True),
+    sa.Column("window_seconds", sa.Integer, nullable=False, server_default="86400"),
+    #: Meta answered 551 for this person: they blocked the Page or are unreachable.
+    sa.Column("blocked_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("page_ref", "psid", name="uq_contacts_page_psid"),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False, index=True),
+    #: open, pending, resolved
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("assignee_id", BigId, nullable=True),
+    #: The app that controls the thread under Conversation Routing (None: ours or idle).
+    sa.Column("thread_owner_app_id", sa.String(64), nullable=True),
+    sa.Column("last_activity_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_conversations_ws_activity", "workspace_id", "last_activity_at", "id"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False),
+    #: in (from the customer) or out (from the Page)
+    sa.Column("direction", sa.String(3), nullable=False),
+    #: customer, bot, agent, page_inbox (typed in Meta's inbox), other_app, system
+    sa.Column("author_kind", sa.String(20), nullable=False),
+    sa.Column("author_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("mid", sa.String(255), nullable=True),
+    sa.Column("text", sa.Text, nullable=True),
+    #: attachments, quick replies offered, the payload tapped, referral, template...
+    sa.Column("content", sa.JSON, nullable=False, default=dict),
+    #: received, queued, sent, delivered, read, failed (refused: failed before sending)
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("messaging_type", sa.String(20), nullable=True),
+    sa.Column("tag", sa.String(40), nullable=True),
+    sa.Column("error_code", sa.Integer, nullable=True),
+    sa.Column("error_subcode", sa.Integer, nullable=True),
+    sa.Column("error_reason", sa.Text, nullable=True),
+    #: When the customer sent it (in) or when Comptoir created it (out).
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),
+    sa.Column("read_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("page_ref", "mid", name="uq_messages_page_mid"),
+    sa.Index("ix_messages_conversation", "conversation_id", "id"),
+)
+
+webhook_events = sa.Table(
+    "webhook_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("dedupe_key", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("standby", sa.Boolean, nullable=False, server_default=sa.false()),
+    #: The event item exactly as Meta sent it (one element of messaging[] or standby[]).
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("processed_at", UTCDateTime, nullable=True),
+    sa.Column("process_error", sa.Text, nullable=True),
+    sa.UniqueConstraint("page_ref", "dedupe_key", name="uq_webhook_events_page_key"),
+    sa.Index("ix_webhook_events_unprocessed", "processed_at", "id"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("message_id", BigId, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    #: 0: a live reply; higher: bulk (broadcasts) which yields to live replies.
+    sa.Column("priority", sa.SmallInteger, nullable=False, server_default="0"),
+    #: pending, sending, done, dead
+    sa.Column("state", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("available_at", UTCDateTime, nullable=False),
+    #: Set while a relay holds the row; a crashed relay's claim expires.
+    sa.Column("claimed_until", UTCDateTime, nullable=True),
+    #: The Send API request, as built when the message was accepted.
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_outbox_due", "state", "priority", "available_at"),
+)
+
+outgoing_webhooks = sa.Table(
+    "outgoing_webhooks",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret_sealed", sa.Text, nullable=False),
+    #: Event names, e.g. ["message.received", "message.status"]
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+outgoing_deliveries = sa.Table(
+    "outgoing_deliveries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("endpoint_id", BigId, sa.ForeignKey("outgoing_webhooks.id"), nullable=False),
+    sa.Column("event", sa.String(60), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    #: pending, done, dead
+    sa.Column("state", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("available_at", UTCDateTime, nullable=False),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_outgoing_deliveries_due", "state", "available_at"),
+)
