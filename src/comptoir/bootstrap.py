@@ -1,0 +1,86 @@
+"""The one place that picks implementations and wires Comptoir together.
+
+``build_container`` makes the engine (SQLite or PostgreSQL), the secret box, the HTTP client
+to Meta's Graph API (or the emulator), the live-update bus (memory or Redis) and the
+background workers; ``create_app`` in ``web/app.py`` serves it. Nothing connects at import
+time anywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from comptoir.crypto import SecretBox
+from comptoir.domain.clock import Clock, SystemClock
+from comptoir.realtime.bus import EventBus, MemoryBus
+from comptoir.settings import Settings, ensure_secret_key
+from comptoir.storage.engine import create_engine, upgrade
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    """A background job started with the app and stopped with it."""
+
+    async def start(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    secrets: SecretBox
+    clock: Clock
+    #: HTTP client for Meta's Graph API (keep-alive); tests give it an ASGI transport.
+    graph_http: httpx.AsyncClient
+    bus: EventBus
+    workers: list[Worker] = field(default_factory=list)
+    #: Called after each commit that created or changed messages (set by services).
+    on_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        for worker in self.workers:
+            await worker.start()
+
+    async def aclose(self) -> None:
+        for worker in reversed(self.workers):
+            await worker.aclose()
+        await self.graph_http.aclose()
+        await self.bus.aclose()
+        self.engine.dispose()
+
+
+def build_container(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    graph_transport: httpx.AsyncBaseTransport | None = None,
+    migrate: bool = True,
+) -> Container:
+    settings = ensure_secret_key(settings)
+    engine = create_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    graph_http = httpx.AsyncClient(
+        base_url=settings.graph_url,
+        transport=graph_transport,
+        timeout=httpx.Timeout(20.0, connect=5.0),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+    )
+    bus: EventBus = MemoryBus()
+    return Container(
+        settings=settings,
+        engine=engine,
+        secrets=SecretBox(settings.secret_key),
+        clock=clock or SystemClock(),
+        graph_http=graph_http,
+        bus=bus,
+    )

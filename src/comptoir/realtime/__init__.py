@@ -1,0 +1,1 @@
+"""Live updates to agents: in-process by default, Redis when several processes run."""

@@ -1,0 +1,70 @@
+"""The live-update bus: services publish after commit, the inbox subscribes.
+
+``MemoryBus`` serves one process. Every event gets an increasing id so a client that
+reconnects can ask for what it missed (``since``); the bus keeps the last ``history`` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    id: int
+    workspace_id: int
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class EventBus(Protocol):
+    async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None: ...
+
+    def subscribe(self, workspace_id: int, since: int | None = None) -> AsyncIterator[LiveEvent]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class MemoryBus:
+    """In-process fan-out with a bounded replay history."""
+
+    def __init__(self, history: int = 10_000) -> None:
+        self._ids = itertools.count(1)
+        self._history: deque[LiveEvent] = deque(maxlen=history)
+        self._queues: set[asyncio.Queue[LiveEvent]] = set()
+
+    async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
+        event = LiveEvent(next(self._ids), workspace_id, type, data)
+        self._history.append(event)
+        for queue in list(self._queues):
+            if queue.full():  # a stalled subscriber loses its oldest event, never blocks us
+                queue.get_nowait()
+            queue.put_nowait(event)
+
+    async def subscribe(
+        self, workspace_id: int, since: int | None = None
+    ) -> AsyncIterator[LiveEvent]:
+        queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=1000)
+        self._queues.add(queue)
+        try:
+            if since is not None:
+                for event in list(self._history):
+                    if event.id > since and event.workspace_id == workspace_id:
+                        yield event
+            while True:
+                event = await queue.get()
+                if event.workspace_id == workspace_id and (since is None or event.id > since):
+                    yield event
+        finally:
+            self._queues.discard(queue)
+
+    def recent(self, workspace_id: int, since: int = 0) -> list[LiveEvent]:
+        return [e for e in self._history if e.workspace_id == workspace_id and e.id > since]
+
+    async def aclose(self) -> None:
+        self._queues.clear()

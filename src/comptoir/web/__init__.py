@@ -1,0 +1,1 @@
+"""The ASGI app: webhook routes, REST API, inbox pages, auth."""

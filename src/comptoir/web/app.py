@@ -1,0 +1,42 @@
+"""Comptoir's ASGI app. Routers live in their own modules and are listed in ``ROUTERS``."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRouter
+
+from comptoir import __version__
+from comptoir.bootstrap import Container
+
+#: "module:function" of functions ``(container) -> APIRouter``, included in this order.
+ROUTERS: list[str] = []
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.aclose()
+
+    app = FastAPI(
+        title="Comptoir",
+        version=__version__,
+        description="Messenger for business: REST API. Authenticate with a workspace API "
+        "token: `Authorization: Bearer cpt_...`.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    for target in ROUTERS:
+        module_name, attribute = target.split(":")
+        factory = getattr(importlib.import_module(module_name), attribute)
+        router = factory(container)
+        assert isinstance(router, APIRouter)
+        app.include_router(router)
+    return app
