@@ -8,6 +8,7 @@ time anywhere else.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from comptoir.settings import Settings, ensure_secret_key
 from comptoir.storage.engine import create_engine, upgrade
 
 log = logging.getLogger(__name__)
+
+#: "module:function" of functions ``(container) -> None`` that add workers (intake writer,
+#: event processor, outbox relay, outgoing webhooks...) to a new container, in this order.
+INSTALLERS: list[str] = []
 
 
 class Worker(Protocol):
@@ -76,7 +81,7 @@ def build_container(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
     )
     bus: EventBus = MemoryBus()
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         secrets=SecretBox(settings.secret_key),
@@ -84,3 +89,7 @@ def build_container(
         graph_http=graph_http,
         bus=bus,
     )
+    for target in INSTALLERS:
+        module_name, attribute = target.split(":")
+        getattr(importlib.import_module(module_name), attribute)(container)
+    return container
