@@ -1,0 +1,1 @@
+"""Background workers: the outbox relay, outgoing webhook deliveries, scheduled jobs."""

@@ -1,0 +1,1 @@
+"""The use cases: receive an event, send a message, connect a Page, outgoing webhooks."""
