@@ -1,4 +1,27 @@
-"""Webhooks out: the emulator POSTs events to the Page's callback, signed, in Meta's envelope."""
+"""Webhooks out: the emulator POSTs events to the Page's callback, as Meta does (reference §1).
+
+An *event* is one item of ``entry[].messaging[]`` exactly as the app receives it (a plain
+dict: ``{"sender", "recipient", "timestamp", "message": {...}}`` and so on), or one item of
+``entry[].changes[]`` (``{"field": "feed", "value": {...}}``) for Page feed events. The
+dispatcher
+
+* decides which subscription field the event belongs to (``messages``, ``message_echoes``,
+  ``message_deliveries``, ...) and drops it when the Page's app did not subscribe to that field
+  (an empty ``subscribed_fields`` means every field);
+* puts it under ``standby`` instead of ``messaging`` when another app owns the thread (a
+  standby postback loses its ``payload``, §1.5.3);
+* batches events per Page (``config.webhooks.batch_size`` events per POST, waiting up to
+  ``batch_window_ms`` for more), grouping consecutive events of one kind into one entry;
+* signs the exact bytes it sends (``X-Hub-Signature-256``, and the legacy sha1
+  ``X-Hub-Signature`` when configured), serialised with non-ASCII escaped as ``\\uXXXX``;
+* counts any non-2xx answer or a timeout (``timeout_seconds``) as a failure and retries on
+  Meta's schedule (:data:`RETRY_DELAYS_SECONDS`, divided by ``retry_factor``). After 15
+  minutes (uncompressed) of failures the Page's webhook is flagged *failing*; when a delivery
+  gives up after an hour of failures the app is unsubscribed from the Page (§1.6), as Meta
+  does, and the control API's ``PUT /_emulator/pages/{id}/webhook`` subscribes it again.
+
+Every POST is recorded in ``state.webhooks`` as a :class:`WebhookDelivery`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +29,11 @@ import asyncio
 import hashlib
 import hmac
 import json
-from typing import Any
+import secrets
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any, Literal
 
 import httpx
 
@@ -14,15 +41,120 @@ from comptoir.emulator.clock import EmulatorClock
 from comptoir.emulator.config import EmulatorConfig
 from comptoir.emulator.state import EmulatorState, Page, Person, ThreadItem, WebhookDelivery
 
+EntryKind = Literal["messaging", "standby", "changes"]
 
-def sign(body: bytes, secret: str, digest: str = "sha256") -> str:
+#: Seconds to wait before each retry: Meta "immediately tries a few more times", then backs
+#: off. The cumulative delay reaches 15 minutes at the 6th retry (the webhook is flagged
+#: failing) and one hour at the 8th (the delivery gives up and the app is unsubscribed).
+#: Retries past the end of this table wait as long as its last entry.
+RETRY_DELAYS_SECONDS: tuple[float, ...] = (0, 0, 30, 120, 300, 450, 900, 1800)
+FAILING_AFTER_SECONDS = 15 * 60
+DISABLE_AFTER_SECONDS = 60 * 60
+
+#: Meta's crawler user agent, which callbacks sometimes allow-list.
+USER_AGENT = "facebookexternalua"
+
+#: Event key -> subscription field (reference §1.5).
+_FIELD_BY_KEY: dict[str, str] = {
+    "message": "messages",
+    "postback": "messaging_postbacks",
+    "delivery": "message_deliveries",
+    "read": "message_reads",
+    "reaction": "message_reactions",
+    "message_edit": "message_edits",
+    "referral": "messaging_referrals",
+    "optin": "messaging_optins",
+    "pass_thread_control": "messaging_handovers",
+    "take_thread_control": "messaging_handovers",
+    "request_thread_control": "messaging_handovers",
+    "app_roles": "messaging_handovers",
+    "policy_enforcement": "messaging_policy_enforcement",
+    "account_linking": "messaging_account_linking",
+}
+
+#: Events that always go to the Page's own app, whoever owns the thread.
+_NEVER_STANDBY = frozenset({"messaging_handovers", "messaging_policy_enforcement"})
+
+
+def sign(body: bytes, secret: str, digest: Literal["sha256", "sha1"] = "sha256") -> str:
     """``sha256=<hex>`` (or ``sha1=<hex>``): HMAC of the exact bytes, keyed by the app secret."""
-    mac = hmac.new(secret.encode(), body, getattr(hashlib, digest))
+    mac = hmac.new(secret.encode(), body, hashlib.sha256 if digest == "sha256" else hashlib.sha1)
     return f"{digest}={mac.hexdigest()}"
 
 
+def encode_body(body: dict[str, Any]) -> bytes:
+    """The bytes Meta sends: compact JSON with non-ASCII escaped (``\\u00e4``)."""
+    return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def field_of(event: dict[str, Any]) -> str:
+    """The subscription field an event is delivered under (``message_echoes`` for echoes)."""
+    if isinstance(event.get("field"), str) and "value" in event:
+        return str(event["field"])
+    message = event.get("message")
+    if isinstance(message, dict) and message.get("is_echo"):
+        return "message_echoes"
+    for key, name in _FIELD_BY_KEY.items():
+        if key in event:
+            return name
+    return "messages"
+
+
+def retry_delay(retry_number: int) -> float:
+    """Uncompressed seconds before retry number ``retry_number`` (1-based)."""
+    index = min(retry_number, len(RETRY_DELAYS_SECONDS)) - 1
+    return RETRY_DELAYS_SECONDS[max(index, 0)]
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeResult:
+    """Outcome of Meta's GET verification of a callback (reference §1.2)."""
+
+    verified: bool
+    status_code: int | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verified": self.verified, "status_code": self.status_code, "error": self.error}
+
+
+@dataclass(slots=True)
+class PageHealth:
+    """How a Page's callback has been answering lately."""
+
+    #: Uncompressed seconds of continuous failure (from the retry schedule), 0 after a success.
+    failing_for_seconds: float = 0.0
+    failing: bool = False
+    #: The app was unsubscribed from the Page after an hour of failures.
+    disabled: bool = False
+    disabled_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "failing": self.failing,
+            "disabled": self.disabled,
+            "failing_for_seconds": self.failing_for_seconds,
+        }
+
+
+@dataclass(slots=True)
+class _Pending:
+    kind: EntryKind
+    event: dict[str, Any]
+    future: asyncio.Future[WebhookDelivery] | None
+
+
+@dataclass(slots=True)
+class _Channel:
+    """The queue of events waiting to be POSTed to one Page's callback."""
+
+    queue: deque[_Pending] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
 class WebhookDispatcher:
-    """Sends events to callbacks; every delivery is recorded in ``state.webhooks``."""
+    """Sends events to callbacks; every POST is recorded in ``state.webhooks``."""
 
     def __init__(
         self,
@@ -37,69 +169,226 @@ class WebhookDispatcher:
         self._state = state
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._channels: dict[str, _Channel] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._ids = count(1)
+        self._health: dict[str, PageHealth] = {}
+
+    # ---- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         if self._client is None:
-            self._client = httpx.AsyncClient(transport=self._transport)
+            self._client = httpx.AsyncClient(
+                transport=self._transport, headers={"User-Agent": USER_AGENT}
+            )
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
+        await self._cancel_all()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
+    async def reset(self) -> None:
+        """Forget queued events, scheduled retries and Page health (``POST /_emulator/reset``)."""
+        await self._cancel_all()
+        self._health.clear()
+        self._ids = count(1)
+
+    async def _cancel_all(self) -> None:
+        tasks = [*self._tasks, *(c.task for c in self._channels.values() if c.task)]
+        for task in tasks:
+            task.cancel()
+        for channel in self._channels.values():
+            for pending in channel.queue:
+                if pending.future is not None and not pending.future.done():
+                    pending.future.cancel()
+        self._channels.clear()
+        self._tasks.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # ---- inspection --------------------------------------------------------------------
+
+    def health(self, page_id: str) -> PageHealth:
+        return self._health.setdefault(page_id, PageHealth())
+
+    def forget_failures(self, page_id: str) -> None:
+        """A new callback was subscribed: its history of failures starts again."""
+        self._health.pop(page_id, None)
+
+    # ---- the Page's own messages -------------------------------------------------------
+
     def page_message_sent(self, page: Page, person: Person, item: ThreadItem) -> None:
-        """The Page sent ``item``: schedule its echo and delivery receipt (does not block)."""
-        if not page.webhook_url:
-            return
+        """The Page sent ``item``: schedule its echo and delivery receipt (does not block).
+
+        The echo carries the sending app's id and the send request's ``metadata``; the
+        delivery receipt is what an online phone sends back, and marks the item delivered.
+        """
         events: list[dict[str, Any]] = []
         if self._config.webhooks.echoes:
-            message: dict[str, Any] = {"is_echo": True, "app_id": item.app_id, "mid": item.mid}
-            if item.metadata is not None:
-                message["metadata"] = item.metadata
-            if item.text is not None:
-                message["text"] = item.text
-            events.append(
-                {
-                    "sender": {"id": page.page_id},
-                    "recipient": {"id": person.psid},
-                    "timestamp": item.timestamp_ms,
-                    "message": message,
-                }
-            )
-        for event in events:
-            task = asyncio.get_running_loop().create_task(self.deliver(page, [event]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            events.append(echo_event(page, person, item))
+        if self._config.webhooks.auto_delivery_receipts and not person.blocked:
+            item.delivered = True
+            events.append(delivery_event(page, person, [item]))
+        if events:
+            self.emit(page, events)
 
-    async def deliver(self, page: Page, events: list[dict[str, Any]]) -> WebhookDelivery:
+    # ---- sending -----------------------------------------------------------------------
+
+    def emit(self, page: Page, events: list[dict[str, Any]]) -> None:
+        """Queue events for the Page's callback without waiting for the POST."""
+        self._enqueue(page, events, with_futures=False)
+
+    async def deliver(self, page: Page, events: list[dict[str, Any]]) -> WebhookDelivery | None:
+        """Queue events and wait until the POST carrying them has had its first attempts.
+
+        Returns the delivery (status ``delivered``, ``retrying`` or ``failed``) of the last
+        event, or of the first one not delivered; ``None`` when nothing was due (no callback,
+        app not subscribed to the Page, or no subscribed field).
+        """
+        futures = self._enqueue(page, events, with_futures=True)
+        if not futures:
+            return None
+        deliveries = await asyncio.gather(*futures)
+        for delivery in deliveries:
+            if delivery.status != "delivered":
+                return delivery
+        return deliveries[-1]
+
+    def _enqueue(
+        self, page: Page, events: list[dict[str, Any]], *, with_futures: bool
+    ) -> list[asyncio.Future[WebhookDelivery]]:
+        if not page.webhook_url or not page.app_installed:
+            return []
+        loop = asyncio.get_running_loop()
+        channel = self._channels.get(page.page_id)
+        if channel is None or channel.task is None or channel.task.done():
+            channel = _Channel()
+            self._channels[page.page_id] = channel
+            channel.task = loop.create_task(self._run_channel(page.page_id, channel))
+        futures: list[asyncio.Future[WebhookDelivery]] = []
+        for event in events:
+            routed = self._route(page, event)
+            if routed is None:
+                continue
+            future = loop.create_future() if with_futures else None
+            channel.queue.append(_Pending(routed[0], routed[1], future))
+            if future is not None:
+                futures.append(future)
+        if channel.queue:
+            channel.wake.set()
+        return futures
+
+    def _route(self, page: Page, event: dict[str, Any]) -> tuple[EntryKind, dict[str, Any]] | None:
+        """``(messaging|standby, event)``, or None when the app is not subscribed to it."""
+        name = field_of(event)
+        kind: EntryKind = "messaging"
+        if "value" in event and "field" in event:
+            kind = "changes"
+        elif name not in _NEVER_STANDBY and self._owned_by_other_app(page, event):
+            kind = "standby"
+        subscribed = page.subscribed_fields
+        if subscribed and (kind == "standby" and "standby" not in subscribed):
+            return None
+        if subscribed and kind != "standby" and name not in subscribed:
+            return None
+        if kind == "standby" and isinstance(event.get("postback"), dict):
+            postback = {k: v for k, v in event["postback"].items() if k != "payload"}
+            event = {**event, "postback": postback}
+        return kind, event
+
+    def _owned_by_other_app(self, page: Page, event: dict[str, Any]) -> bool:
+        message = event.get("message")
+        party = "recipient" if isinstance(message, dict) and message.get("is_echo") else "sender"
+        psid = (event.get(party) or {}).get("id")
+        person = self._state.person(page.page_id, psid) if isinstance(psid, str) else None
+        if person is None or person.thread_owner_app_id in (None, page.app_id):
+            return False
+        expires = person.thread_owner_expires_ms
+        return expires is None or expires > self._clock.now_ms()
+
+    async def _run_channel(self, page_id: str, channel: _Channel) -> None:
+        while True:
+            if not channel.queue:
+                channel.wake.clear()
+                await channel.wake.wait()
+            settings = self._config.webhooks
+            size = max(settings.batch_size, 1)
+            if size > 1 and settings.batch_window_ms > 0 and len(channel.queue) < size:
+                await asyncio.sleep(settings.batch_window_ms / 1000)
+            batch = [channel.queue.popleft() for _ in range(min(size, len(channel.queue)))]
+            page = self._state.pages.get(page_id)
+            if page is None:
+                for pending in batch:
+                    if pending.future is not None and not pending.future.done():
+                        pending.future.cancel()
+                continue
+            delivery = self._new_delivery(page, batch)
+            await self._attempt_round(page_id, delivery)
+            for pending in batch:
+                if pending.future is not None and not pending.future.done():
+                    pending.future.set_result(delivery)
+
+    def _new_delivery(self, page: Page, batch: list[_Pending]) -> WebhookDelivery:
         now = self._clock.now_ms()
-        body = {
-            "object": "page",
-            "entry": [{"id": page.page_id, "time": now, "messaging": events}],
-        }
+        entries: list[dict[str, Any]] = []
+        for pending in batch:
+            last = entries[-1] if entries else None
+            if last is not None and pending.kind in last:
+                last[pending.kind].append(pending.event)
+            else:
+                entries.append({"id": page.page_id, "time": now, pending.kind: [pending.event]})
         delivery = WebhookDelivery(
-            delivery_id=len(self._state.webhooks) + 1,
+            delivery_id=next(self._ids),
             page_id=page.page_id,
             created_ms=now,
-            body=body,
+            body={"object": "page", "entry": entries},
         )
         self._state.webhooks.append(delivery)
-        if not page.webhook_url:
+        return delivery
+
+    async def _attempt_round(self, page_id: str, delivery: WebhookDelivery) -> None:
+        """Try now, then the immediate retries; schedule the backed-off ones."""
+        while True:
+            succeeded = await self._attempt(page_id, delivery)
+            if succeeded or delivery.status == "failed":
+                return
+            delay = retry_delay(delivery.attempts)
+            if delay > 0:
+                self._schedule_retry(page_id, delivery, delay)
+                return
+
+    def _schedule_retry(self, page_id: str, delivery: WebhookDelivery, delay: float) -> None:
+        factor = self._config.webhooks.retry_factor
+        wait = delay / factor if factor > 0 else 0.0
+        delivery.next_attempt_ms = self._clock.now_ms() + int(wait * 1000)
+
+        async def later() -> None:
+            await asyncio.sleep(wait)
+            await self._attempt_round(page_id, delivery)
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _attempt(self, page_id: str, delivery: WebhookDelivery) -> bool:
+        page = self._state.pages.get(page_id)
+        health = self.health(page_id)
+        if page is None or not page.webhook_url or not page.app_installed:
             delivery.status = "failed"
-            delivery.last_error = "no callback URL"
-            return delivery
+            delivery.last_error = "the Page has no subscribed callback any more"
+            delivery.next_attempt_ms = None
+            return False
         await self.start()
         assert self._client is not None
-        raw = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode()
+        raw = encode_body(delivery.body)
         headers = {
             "Content-Type": "application/json",
             "X-Hub-Signature-256": sign(raw, page.app_secret),
         }
+        if self._config.webhooks.legacy_sha1_signature:
+            headers["X-Hub-Signature"] = sign(raw, page.app_secret, "sha1")
         delivery.attempts += 1
+        delivery.next_attempt_ms = None
         try:
             response = await self._client.post(
                 page.webhook_url,
@@ -107,10 +396,112 @@ class WebhookDispatcher:
                 headers=headers,
                 timeout=self._config.webhooks.timeout_seconds,
             )
+        except httpx.TimeoutException:
+            delivery.last_status_code = None
+            delivery.last_error = "timed out"
         except httpx.HTTPError as exc:
+            delivery.last_status_code = None
+            delivery.last_error = f"{type(exc).__name__}: could not reach the callback"
+        else:
+            delivery.last_status_code = response.status_code
+            if 200 <= response.status_code < 300:
+                delivery.status = "delivered"
+                delivery.last_error = None
+                delivery.delivered_ms = self._clock.now_ms()
+                self._health[page_id] = PageHealth()
+                return True
+            delivery.last_error = f"callback answered HTTP {response.status_code}"
+        self._record_failure(page, health, delivery)
+        return False
+
+    def _record_failure(self, page: Page, health: PageHealth, delivery: WebhookDelivery) -> None:
+        retries_done = delivery.attempts - 1
+        waited = sum(retry_delay(n) for n in range(1, retries_done + 1))
+        health.failing_for_seconds = max(health.failing_for_seconds, waited)
+        if health.failing_for_seconds >= FAILING_AFTER_SECONDS:
+            health.failing = True
+        if retries_done >= self._config.webhooks.max_attempts:
             delivery.status = "failed"
-            delivery.last_error = type(exc).__name__
-            return delivery
-        delivery.last_status_code = response.status_code
-        delivery.status = "delivered" if response.status_code == 200 else "failed"
-        return delivery
+            if health.failing_for_seconds >= DISABLE_AFTER_SECONDS:
+                # Meta: "Webhooks Disabled" and the app is unsubscribed from the Page.
+                page.app_installed = False
+                health.disabled = True
+                health.disabled_ms = self._clock.now_ms()
+        else:
+            delivery.status = "retrying"
+
+    # ---- verification ------------------------------------------------------------------
+
+    async def verify_callback(self, url: str, verify_token: str) -> HandshakeResult:
+        """Meta's GET handshake: success iff HTTP 200 and the body is the challenge."""
+        await self.start()
+        assert self._client is not None
+        challenge = str(secrets.randbelow(9 * 10**9) + 10**9)
+        params = {"hub.mode": "subscribe", "hub.verify_token": verify_token}
+        params["hub.challenge"] = challenge
+        try:
+            response = await self._client.get(
+                url, params=params, timeout=self._config.webhooks.timeout_seconds
+            )
+        except httpx.TimeoutException:
+            return HandshakeResult(False, None, "the callback did not answer in time")
+        except httpx.HTTPError as exc:
+            return HandshakeResult(
+                False, None, f"could not reach the callback ({type(exc).__name__})"
+            )
+        if response.status_code != 200:
+            return HandshakeResult(
+                False, response.status_code, f"the callback answered HTTP {response.status_code}"
+            )
+        if response.text.strip() != challenge:
+            return HandshakeResult(
+                False, 200, "the callback answered 200 but did not echo hub.challenge"
+            )
+        return HandshakeResult(True, 200, None)
+
+
+# ---- event shapes (reference §1.5, Appendix A) ----------------------------------------------
+
+
+def meta_app_id(app_id: str | None) -> int | str | None:
+    """App ids are numbers in Meta's echoes (Appendix A.9)."""
+    if app_id is not None and app_id.isdigit():
+        return int(app_id)
+    return app_id
+
+
+def echo_event(page: Page, person: Person, item: ThreadItem) -> dict[str, Any]:
+    message: dict[str, Any] = {"is_echo": True, "app_id": meta_app_id(item.app_id or page.app_id)}
+    if item.metadata is not None:
+        message["metadata"] = item.metadata
+    message["mid"] = item.mid
+    if item.text is not None:
+        message["text"] = item.text
+    if item.attachment is not None:
+        message["attachments"] = [_echo_attachment(item.attachment)]
+    if item.quick_replies:
+        message["quick_replies"] = item.quick_replies
+    return {
+        "sender": {"id": page.page_id},
+        "recipient": {"id": person.psid},
+        "timestamp": item.timestamp_ms,
+        "message": message,
+    }
+
+
+def _echo_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
+    if attachment.get("type") == "template":
+        return {"title": "", "url": "", "type": "template", "payload": attachment.get("payload")}
+    return attachment
+
+
+def delivery_event(page: Page, person: Person, items: list[ThreadItem]) -> dict[str, Any]:
+    """A delivery receipt; Meta's example carries no ``timestamp`` (§1.5.4)."""
+    return {
+        "sender": {"id": person.psid},
+        "recipient": {"id": page.page_id},
+        "delivery": {
+            "mids": [item.mid for item in items],
+            "watermark": max(item.timestamp_ms for item in items),
+        },
+    }
