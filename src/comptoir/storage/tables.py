@@ -64,6 +64,9 @@ pages = sa.Table(
     sa.Column("utility_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("one_time_notif_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("restricted_until", UTCDateTime, nullable=True),
+    #: Time of the policy_enforcement event behind ``restricted_until`` (events may come out
+    #: of order: an older one never overrides a newer one). Migration 0002.
+    sa.Column("policy_changed_at", UTCDateTime, nullable=True),
     sa.Column("subscribed_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
@@ -91,6 +94,8 @@ contacts = sa.Table(
     #: Meta answered 551 for this person: they blocked the Page or are unreachable.
     sa.Column("blocked_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    #: Opt-ins and the last referral, as received (migration 0002).
+    sa.Column("content", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
     sa.UniqueConstraint("page_ref", "psid", name="uq_contacts_page_psid"),
 )
 
@@ -106,6 +111,8 @@ conversations = sa.Table(
     sa.Column("assignee_id", BigId, nullable=True),
     #: The app that controls the thread under Conversation Routing (None: ours or idle).
     sa.Column("thread_owner_app_id", sa.String(64), nullable=True),
+    #: Time of the handover event behind ``thread_owner_app_id`` (migration 0002).
+    sa.Column("thread_owner_at", UTCDateTime, nullable=True),
     sa.Column("last_activity_at", UTCDateTime, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_conversations_ws_activity", "workspace_id", "last_activity_at", "id"),
@@ -140,8 +147,12 @@ messages = sa.Table(
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.Column("delivered_at", UTCDateTime, nullable=True),
     sa.Column("read_at", UTCDateTime, nullable=True),
+    #: Received on ``standby`` (another app owns the thread): stored, never answered by
+    #: automation (migration 0002).
+    sa.Column("standby", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("page_ref", "mid", name="uq_messages_page_mid"),
     sa.Index("ix_messages_conversation", "conversation_id", "id"),
+    sa.Index("ix_messages_contact_status", "contact_id", "status"),
 )
 
 webhook_events = sa.Table(
