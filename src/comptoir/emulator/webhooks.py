@@ -389,14 +389,14 @@ class WebhookDispatcher:
             headers["X-Hub-Signature"] = sign(raw, page.app_secret, "sha1")
         delivery.attempts += 1
         delivery.next_attempt_ms = None
+        timeout = self._config.webhooks.timeout_seconds
         try:
-            response = await self._client.post(
-                page.webhook_url,
-                content=raw,
-                headers=headers,
-                timeout=self._config.webhooks.timeout_seconds,
-            )
-        except httpx.TimeoutException:
+            # The deadline covers the whole exchange, whatever the transport.
+            async with asyncio.timeout(timeout):
+                response = await self._client.post(
+                    page.webhook_url, content=raw, headers=headers, timeout=timeout
+                )
+        except (TimeoutError, httpx.TimeoutException):
             delivery.last_status_code = None
             delivery.last_error = "timed out"
         except httpx.HTTPError as exc:
@@ -439,11 +439,11 @@ class WebhookDispatcher:
         challenge = str(secrets.randbelow(9 * 10**9) + 10**9)
         params = {"hub.mode": "subscribe", "hub.verify_token": verify_token}
         params["hub.challenge"] = challenge
+        timeout = self._config.webhooks.timeout_seconds
         try:
-            response = await self._client.get(
-                url, params=params, timeout=self._config.webhooks.timeout_seconds
-            )
-        except httpx.TimeoutException:
+            async with asyncio.timeout(timeout):
+                response = await self._client.get(url, params=params, timeout=timeout)
+        except (TimeoutError, httpx.TimeoutException):
             return HandshakeResult(False, None, "the callback did not answer in time")
         except httpx.HTTPError as exc:
             return HandshakeResult(
