@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 #: "module:function" of functions ``(container) -> None`` that add workers (intake writer,
 #: event processor, outbox relay, outgoing webhooks...) to a new container, in this order.
-INSTALLERS: list[str] = []
+INSTALLERS: list[str] = [
+    "comptoir.jobs.outgoing_webhooks:install",
+]
 
 
 class Worker(Protocol):
