@@ -53,7 +53,9 @@ class ReceivedPost:
 
     def signature_ok(self, app_secret: str) -> bool:
         expected = hmac.new(app_secret.encode(), self.raw, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(self.headers.get("x-hub-signature-256", ""), f"sha256={expected}")
+        return hmac.compare_digest(
+            self.headers.get("x-hub-signature-256", ""), f"sha256={expected}"
+        )
 
     def sha1_signature_ok(self, app_secret: str) -> bool:
         expected = hmac.new(app_secret.encode(), self.raw, hashlib.sha1).hexdigest()
@@ -186,7 +188,9 @@ async def emulator_world(
     app = _app(emulator)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://emulator.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://emulator.test"
+        ) as client:
             yield World(emulator, client, receiver)
 
 

@@ -107,7 +107,8 @@ async def test_clock_set_and_advance() -> None:
 async def test_config_update_and_reset() -> None:
     async with emulator_world() as world:
         response = await world.client.put(
-            "/_emulator/config", json={"webhooks": {"batch_size": 5}, "rate_limits": {"enabled": False}}
+            "/_emulator/config",
+            json={"webhooks": {"batch_size": 5}, "rate_limits": {"enabled": False}},
         )
         assert response.status_code == 200
         assert response.json()["webhooks"]["batch_size"] == 5
@@ -135,7 +136,7 @@ async def test_sent_and_webhook_logs_are_lists() -> None:
         await world.act(page["page_id"], psid, type="message", text="hi")
         sent = await world.client.get(f"/_emulator/pages/{page['page_id']}/sent")
         assert sent.json() == {"data": []}
-        log = (await world.client.get("/_emulator/webhooks", params={"page_id": page["page_id"]}))
+        log = await world.client.get("/_emulator/webhooks", params={"page_id": page["page_id"]})
         (delivery,) = log.json()["data"]
         assert delivery["status"] == "delivered"
         assert delivery["attempts"] == 1
@@ -149,7 +150,13 @@ BAD_REQUESTS = [
     ("POST", "/_emulator/pages", b"{}", 422, "'name' is required"),
     ("POST", "/_emulator/pages", b'{"name": 3}', 422, "'name' must be"),
     ("POST", "/_emulator/pages", b'{"name": "x", "webhook_url": "ftp://x"}', 422, "http"),
-    ("POST", "/_emulator/pages/999/users", b'{"first_name": "A", "last_name": "B"}', 404, "no Page"),
+    (
+        "POST",
+        "/_emulator/pages/999/users",
+        b'{"first_name": "A", "last_name": "B"}',
+        404,
+        "no Page",
+    ),
     ("GET", "/_emulator/pages/999", b"", 404, "no Page"),
     ("POST", "/_emulator/clock", b"{}", 422, "give one of"),
     ("POST", "/_emulator/clock", b'{"set": "2026-05-01T12:00:00"}', 422, "time zone"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+
 import pytest
 
 from comptoir.emulator.state import PAGE_INBOX_APP_ID
@@ -83,7 +84,9 @@ async def test_a_batch_mixes_messaging_and_standby_entries() -> None:
             world.act(page["page_id"], theirs, type="message", text="two"),
         )
         (post,) = world.receiver.posts
-        kinds = sorted(next(k for k in e if k in ("messaging", "standby")) for e in post.body["entry"])
+        kinds = sorted(
+            next(k for k in e if k in ("messaging", "standby")) for e in post.body["entry"]
+        )
         assert kinds == ["messaging", "standby"]
 
 
@@ -240,4 +243,3 @@ async def test_no_webhook_no_post() -> None:
             "attempts": 0,
             "reason": "the Page has no webhook",
         }
-
