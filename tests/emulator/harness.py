@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,9 +107,9 @@ class Receiver:
     def events(self) -> list[dict[str, Any]]:
         return [event for post in self.posts for event in post.events()]
 
-    async def wait_for_posts(self, count: int, timeout: float = 5.0) -> list[ReceivedPost]:
+    async def wait_for_posts(self, count: int, within: float = 5.0) -> list[ReceivedPost]:
         """Wait until ``count`` POSTs arrived (a failure, not a timing check, if never)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while len(self.posts) < count:
                 self.arrived.clear()
                 await self.arrived.wait()
@@ -215,6 +215,15 @@ def _app(emulator: Emulator) -> Starlette:  # TEMPORARY until graph.routes lands
                 await emulator.persistence.aclose(emulator.state)
 
         return Starlette(routes=control_routes(emulator), lifespan=lifespan)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    """Poll ``check`` until it holds; fails (TimeoutError) if it never does."""
+    async with asyncio.timeout(within):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.005)
 
 
 def load_fixture(*parts: str) -> Any:

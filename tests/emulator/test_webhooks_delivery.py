@@ -9,7 +9,7 @@ import pytest
 
 from comptoir.emulator.state import PAGE_INBOX_APP_ID
 from comptoir.emulator.webhooks import RETRY_DELAYS_SECONDS, encode_body, sign
-from tests.emulator.harness import CALLBACK_URL, Receiver, emulator_world
+from tests.emulator.harness import CALLBACK_URL, Receiver, emulator_world, eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -103,9 +103,13 @@ async def test_failed_delivery_is_retried_then_delivered() -> None:
         assert answer["webhook"]["attempts"] == 3
         assert answer["webhook"]["status_code"] == 503
         await receiver.wait_for_posts(4)
-        await asyncio.sleep(0)
+
+        async def delivered() -> bool:
+            log = (await world.client.get("/_emulator/webhooks")).json()["data"]
+            return bool(log[0]["status"] == "delivered")
+
+        await eventually(delivered)
         log = (await world.client.get("/_emulator/webhooks")).json()["data"]
-        assert log[0]["status"] == "delivered"
         assert log[0]["attempts"] == 4
         assert len({p.raw for p in receiver.posts}) == 1
 
@@ -137,11 +141,15 @@ async def test_an_hour_of_failures_marks_failing_then_unsubscribes_the_app() -> 
         await world.act(page["page_id"], psid, type="message", text="hi")
         total = 1 + len(RETRY_DELAYS_SECONDS)
         await receiver.wait_for_posts(total)
-        for _ in range(20):
-            await asyncio.sleep(0.01)
-            log = await world.client.get("/_emulator/webhooks", params={"page_id": page["page_id"]})
-            if log.json()["data"][0]["status"] == "failed":
-                break
+        log_url = "/_emulator/webhooks"
+        params = {"page_id": page["page_id"]}
+
+        async def failed() -> bool:
+            log = await world.client.get(log_url, params=params)
+            return bool(log.json()["data"][0]["status"] == "failed")
+
+        await eventually(failed)
+        log = await world.client.get(log_url, params=params)
         assert log.json()["data"][0]["attempts"] == total
         assert log.json()["health"]["failing"] is True
         assert log.json()["health"]["disabled"] is True
