@@ -188,6 +188,8 @@ def _human_agent_if_possible(ctx: Context) -> Allowed | None:
 def next_option(ctx: Context) -> NextOption | None:
     """The next legal way to reach the person once the window is closed."""
     now, request = ctx.now, ctx.request
+    if request.content is ContentKind.SENDER_ACTION:
+        return None
     end = ctx.human_agent_end()
     if (
         end is not None

@@ -188,7 +188,8 @@ RULES: tuple[Rule, ...] = (
         TagTerms("CUSTOMER_FEEDBACK", max_age=7 * DAY),
         since=TAGS_2020,
         source="SENDREF copies",
-        note="UNVERIFIED status in 2026; kept open-ended, within 7 days of the last message.",
+        note="UNVERIFIED status in 2026; reading used: open-ended, within 7 days of the last "
+        "message.",
     ),
     # -- utility templates (reference §2.11, §9.4) -------------------------------------------
     Rule(
@@ -204,7 +205,7 @@ RULES: tuple[Rule, ...] = (
         "utility.template_error",
         GraphCode(100),
         source="ERR (invalid parameter)",
-        note="UNVERIFIED: no documented error for an unapproved or non-utility template.",
+        note="UNVERIFIED: no documented error for an unapproved or non-utility template; 100 used.",
     ),
     # -- one-time notifications (reference §9.1) ---------------------------------------------
     Rule(
@@ -212,16 +213,23 @@ RULES: tuple[Rule, ...] = (
         True,
         since=OTN_LAUNCH,
         source="OTN; POLICY",
-        note="UNVERIFIED whether sends still work in 2026: legacy, for Pages with the feature.",
+        note="UNVERIFIED whether sends still work in 2026; reading used: they do, for Pages "
+        "with the feature.",
     ),
     Rule("otn.max_age", 365 * DAY, since=OTN_LAUNCH, source="POLICY ('expires within 1 year')"),
     Rule(
         "otn.token_error",
         GraphCode(100),
         source="reference §4.2",
-        note="UNVERIFIED: no source for reuse/expiry; 100 'Invalid parameter' as suggested.",
+        note="UNVERIFIED: no source for reuse/expiry; 100 'Invalid parameter' used, as "
+        "the reference suggests.",
     ),
-    Rule("otn.missing_feature_error", GraphCode(10), source="GERR", note="UNVERIFIED code."),
+    Rule(
+        "otn.missing_feature_error",
+        GraphCode(10),
+        source="GERR",
+        note="UNVERIFIED: 10 (permission) used.",
+    ),
     # -- notification_messages tokens, Send-API path (reference §9.2) ------------------------
     Rule("notification_messages.min_gap", 24 * HOUR, until=RN_WIND_DOWN, source="RN (DAILY)"),
     Rule("notification_messages.min_gap", 48 * HOUR, since=RN_WIND_DOWN, source="CHLOG; RN"),

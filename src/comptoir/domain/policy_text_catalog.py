@@ -58,9 +58,8 @@ REASONS: Final[dict[str, dict[str, str]]] = {
         "token_used": "the one-time notification token was used {ago} ago",
         "token_expired": "the {kind} token expired {ago} ago",
         "token_stopped": "the person stopped these notification messages",
-        "token_too_soon": "the last notification message went {ago} ago; "
-        "the next may go from {until}",
-        "token_region": "notification_messages sends ended on {since_date} "
+        "token_too_soon": "the last notification message with this token went {ago} ago",
+        "token_region": "sends with notification_messages tokens ended on {since_date} "
         "outside Australia, the EU, Japan, South Korea and the UK",
         "token_region_paid": "the Marketing Message API does not reach people in Australia, "
         "the EU, Japan, South Korea or the UK",
@@ -93,9 +92,8 @@ REASONS: Final[dict[str, dict[str, str]]] = {
         "token_used": "le jeton de notification unique a été utilisé il y a {ago}",
         "token_expired": "le jeton {kind} a expiré il y a {ago}",
         "token_stopped": "la personne a arrêté ces messages de notification",
-        "token_too_soon": "le dernier message de notification est parti il y a {ago} ; "
-        "le suivant pourra partir {until}",
-        "token_region": "les envois notification_messages ont pris fin le {since_date} "
+        "token_too_soon": "le dernier message de notification avec ce jeton est parti il y a {ago}",
+        "token_region": "les envois avec jeton notification_messages ont pris fin le {since_date} "
         "hors d'Australie, de l'UE, du Japon, de Corée du Sud et du Royaume-Uni",
         "token_region_paid": "l'API Marketing Messages n'atteint pas les personnes en "
         "Australie, dans l'UE, au Japon, en Corée du Sud ou au Royaume-Uni",

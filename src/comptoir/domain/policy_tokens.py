@@ -10,6 +10,7 @@ message per 12 h, for people outside the regions that API excludes (see ``policy
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from comptoir.domain import policy_rules as rules
@@ -62,7 +63,31 @@ def decide_token(ctx: Context, mechanism: Mechanism) -> Decision:
         if isinstance(decision, Allowed):
             return decision
         refusals.append(decision)
-    return max(refusals, key=_rank)
+    refusal = max(refusals, key=_rank)
+    if refusal.code is BlockCode.TOKEN_REGION:
+        return _with_other_path(ctx, refusal, mechanism, candidates)
+    return refusal
+
+
+_OTHER_PATH = {
+    Mechanism.NOTIFICATION_MESSAGES: Mechanism.MARKETING_MESSAGE,
+    Mechanism.MARKETING_MESSAGE: Mechanism.NOTIFICATION_MESSAGES,
+}
+
+
+def _with_other_path(
+    ctx: Context, refusal: Blocked, mechanism: Mechanism, tokens: list[NotificationToken]
+) -> Blocked:
+    """A token refused for the person's region may still work through the other API."""
+    other = _OTHER_PATH[mechanism]
+    if _unavailable(ctx, other) is not None:
+        return refusal
+    for token in tokens:
+        decision = _CHECKS[other](ctx, token)
+        if isinstance(decision, Allowed):
+            option = NextOption(other, ANY_SENDER, until=decision.valid_until)
+            return replace(refusal, next_option=option)
+    return refusal
 
 
 def _rank(blocked: Blocked) -> int:
