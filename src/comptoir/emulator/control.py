@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
+#: Control given to an app lasts 24 hours unless told otherwise (reference §6.3).
+THREAD_CONTROL_SECONDS = 24 * 3600
+
 
 class ControlError(Exception):
     """Bad input to the control API, answered as ``{"error": {"message"}}``."""
@@ -330,7 +333,7 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
             app_id = PAGE_INBOX_APP_ID
         if app_id is not None and not (isinstance(app_id, str) and app_id.isdigit()):
             raise ControlError("'app_id' must be a numeric string, 'page_inbox' or null")
-        expires_in = body.get("expires_in")
+        expires_in = body.get("expires_in", THREAD_CONTROL_SECONDS)
         if expires_in is not None and (
             isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0
         ):
