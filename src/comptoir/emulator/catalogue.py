@@ -100,6 +100,43 @@ def invalid_json(name: str) -> GraphError:
     return invalid_parameter(f"Param {name} must be a valid JSON object")
 
 
+def param_too_long(name: str, limit: int) -> GraphError:
+    """100: a string parameter over its length limit (§2.2's suggested wording)."""
+    return invalid_parameter(f"Length of param {name} must be less than or equal to {limit}")
+
+
+def param_too_many(name: str, limit: int) -> GraphError:
+    """100: a list parameter with more elements than allowed."""
+    return invalid_parameter(f"Param {name} must contain at most {limit} elements")
+
+
+def param_too_few(name: str, minimum: int) -> GraphError:
+    """100: a list parameter with fewer elements than required."""
+    return invalid_parameter(f"Param {name} must contain at least {minimum} elements")
+
+
+def param_one_of(name: str, allowed: tuple[str, ...], got: object) -> GraphError:
+    """100: an enum parameter with a value outside its set (Graph's usual wording)."""
+    return invalid_parameter(f'Param {name} must be one of {{{", ".join(allowed)}}} - got "{got}"')
+
+
+def param_must_be(name: str, what: str) -> GraphError:
+    """100: a parameter of the wrong type or form ("must be a valid URL")."""
+    return invalid_parameter(f"Param {name} must be {what}")
+
+
+def nonexisting_field(field: str, node_type: str) -> GraphError:
+    """100: ``fields=`` names a field the node does not have."""
+    return invalid_parameter(
+        f"Tried accessing nonexisting field ({field}) on node type ({node_type})"
+    )
+
+
+def empty_message() -> GraphError:
+    """100: a message with neither text nor attachment."""
+    return invalid_parameter("Message cannot be empty, must provide valid attachment or text")
+
+
 def invalid_fbid() -> GraphError:
     """100: an id that is not an FBID."""
     return invalid_parameter("Bad Parameter Error: Invalid FBID")
