@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from comptoir.emulator.app import create_app
 from comptoir.emulator.config import EmulatorConfig
 from comptoir.emulator.core import Emulator, build_emulator
 
@@ -185,36 +186,13 @@ async def emulator_world(
         data_dir=data_dir,
         webhook_transport=httpx.ASGITransport(app=receiver.app),
     )
-    app = _app(emulator)
+    app = create_app(emulator)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://emulator.test"
         ) as client:
             yield World(emulator, client, receiver)
-
-
-def _app(emulator: Emulator) -> Starlette:  # TEMPORARY until graph.routes lands
-    try:
-        from comptoir.emulator.app import create_app
-
-        return create_app(emulator)
-    except ModuleNotFoundError:
-        from contextlib import asynccontextmanager as acm
-
-        from comptoir.emulator.control import control_routes
-
-        @acm
-        async def lifespan(app: Starlette) -> AsyncIterator[None]:
-            await emulator.webhooks.start()
-            if emulator.persistence is not None:
-                await emulator.persistence.start(emulator.state)
-            yield
-            await emulator.webhooks.aclose()
-            if emulator.persistence is not None:
-                await emulator.persistence.aclose(emulator.state)
-
-        return Starlette(routes=control_routes(emulator), lifespan=lifespan)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:

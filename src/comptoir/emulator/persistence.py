@@ -15,6 +15,7 @@ rest of the emulator having to report what it touched. ``load`` fills a fresh st
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -105,6 +106,7 @@ class Persistence:
                 state.private_replies[entity.object_id] = entity
         for item in items:
             state.add_item(item)
+        _continue_counter(state)
         logger.info(
             "emulator state loaded from %s: %d Pages, %d people, %d messages",
             self.path,
@@ -200,6 +202,19 @@ class Persistence:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _continue_counter(state: EmulatorState) -> None:
+    """Make ``new_numeric_id`` continue after the loaded ids instead of reusing them.
+
+    Counter-made ids (uploads, utility templates) end with the counter on ten digits.
+    """
+    ids = [*state.uploads]
+    for page in state.pages.values():
+        ids.extend(str(t.get("id", "")) for t in page.templates.values() if isinstance(t, dict))
+    used = [int(i[-10:]) for i in ids if i.isdigit() and len(i) > 10]
+    if used:
+        state._ids = itertools.count(max(used) + 1)
 
 
 _KINDS: dict[str, type[Any]] = {
