@@ -44,7 +44,11 @@ DELIVERY_HEADER = "X-Comptoir-Delivery"
 
 
 class OutgoingWebhookError(ValueError):
-    """An endpoint cannot be registered as asked; the message says why."""
+    """An endpoint cannot be registered as asked; ``field`` is what is wrong, the message why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +98,9 @@ def verify(secret: str, body: bytes, header: str) -> bool:
 def check_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OutgoingWebhookError("url must be an absolute http:// or https:// URL")
+        raise OutgoingWebhookError("url", "url must be an absolute http:// or https:// URL")
     if len(url) > 2000:
-        raise OutgoingWebhookError("url must be at most 2000 characters long")
+        raise OutgoingWebhookError("url", "url must be at most 2000 characters long")
     return url.strip()
 
 
@@ -106,10 +110,10 @@ def check_events(events: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
         raise OutgoingWebhookError(
-            f"unknown event(s): {', '.join(unknown)}; known events: {', '.join(EVENTS)}"
+            "events", f"unknown event(s): {', '.join(unknown)}; known events: {', '.join(EVENTS)}"
         )
     if not events:
-        raise OutgoingWebhookError("events must name at least one event")
+        raise OutgoingWebhookError("events", "events must name at least one event")
     return tuple(event for event in EVENTS if event in events)
 
 

@@ -11,9 +11,12 @@ from fastapi.routing import APIRouter
 
 from comptoir import __version__
 from comptoir.bootstrap import Container
+from comptoir.web.api.errors import install_error_handlers
 
 #: "module:function" of functions ``(container) -> APIRouter``, included in this order.
-ROUTERS: list[str] = []
+ROUTERS: list[str] = [
+    "comptoir.web.api:api_router",
+]
 
 
 def create_app(container: Container) -> FastAPI:
@@ -33,6 +36,7 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    install_error_handlers(app)  # one JSON error shape: {"error": {"code", "message"}}
     for target in ROUTERS:
         module_name, attribute = target.split(":")
         factory = getattr(importlib.import_module(module_name), attribute)
