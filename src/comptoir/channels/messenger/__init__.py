@@ -1,0 +1,1 @@
+"""Messenger: webhook decoding, the Send API client and Graph errors."""
