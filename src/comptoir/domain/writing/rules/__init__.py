@@ -1,0 +1,1 @@
+"""The writing rules, one module per family; ``checker.RULES`` lists them in order."""
