@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
 import pytest
 
+from comptoir.emulator.app import create_app
+from comptoir.emulator.core import build_emulator
 from comptoir.emulator.state import PAGE_INBOX_APP_ID
 from comptoir.emulator.webhooks import RETRY_DELAYS_SECONDS, encode_body, sign
 from tests.emulator.harness import CALLBACK_URL, Receiver, emulator_world, eventually
+from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -251,3 +255,41 @@ async def test_no_webhook_no_post() -> None:
             "attempts": 0,
             "reason": "the Page has no webhook",
         }
+
+
+async def test_webhooks_reach_a_real_http_callback() -> None:
+    """The default transport is real HTTP: a callback served by uvicorn gets the event."""
+    receiver = Receiver()
+    with serve_in_thread(receiver.app) as base:
+        emulator = build_emulator()  # no test transport: real sockets
+        app = create_app(emulator)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://emulator.test"
+            ) as client,
+        ):
+            created = await client.post(
+                "/_emulator/pages",
+                json={
+                    "name": "Real",
+                    "webhook_url": f"{base}/webhook",
+                    "verify_token": "let-me-in",
+                },
+            )
+            page = created.json()
+            assert page["webhook"]["verified"] is True
+            user = await client.post(
+                f"/_emulator/pages/{page['page_id']}/users",
+                json={"first_name": "Ana", "last_name": "Lopez"},
+            )
+            psid = user.json()["psid"]
+            acted = await client.post(
+                f"/_emulator/pages/{page['page_id']}/users/{psid}/actions",
+                json={"type": "message", "text": "¿Hola?"},
+            )
+            assert acted.json()["webhook"]["status"] == "delivered"
+    (post,) = receiver.posts
+    assert post.signature_ok(page["app_secret"])
+    assert post.headers["user-agent"] == "facebookexternalua"
+    assert post.events()[0]["message"]["text"] == "¿Hola?"
