@@ -11,7 +11,8 @@ import pytest
 from comptoir.emulator.app import create_app
 from comptoir.emulator.core import build_emulator
 from comptoir.emulator.state import PAGE_INBOX_APP_ID
-from comptoir.emulator.webhooks import RETRY_DELAYS_SECONDS, encode_body, sign
+from comptoir.emulator.webhook_retries import RETRY_DELAYS_SECONDS
+from comptoir.emulator.webhooks import encode_body, sign
 from tests.emulator.harness import CALLBACK_URL, Receiver, emulator_world, eventually
 from tests.support.servers import serve_in_thread
 

@@ -15,7 +15,7 @@ dispatcher
 * signs the exact bytes it sends (``X-Hub-Signature-256``, and the legacy sha1
   ``X-Hub-Signature`` when configured), serialised with non-ASCII escaped as ``\\uXXXX``;
 * counts any non-2xx answer or a timeout (``timeout_seconds``) as a failure and retries on
-  Meta's schedule (:data:`RETRY_DELAYS_SECONDS`, divided by ``retry_factor``). After 15
+  Meta's schedule (``webhook_retries.RETRY_DELAYS_SECONDS``, divided by ``retry_factor``). After 15
   minutes (uncompressed) of failures the Page's webhook is flagged *failing*; when a delivery
   gives up after an hour of failures the app is unsubscribed from the Page (§1.6), as Meta
   does, and the control API's ``PUT /_emulator/pages/{id}/webhook`` subscribes it again.
@@ -26,9 +26,7 @@ Every POST is recorded in ``state.webhooks`` as a :class:`WebhookDelivery`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
+import logging
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
@@ -40,70 +38,33 @@ import httpx
 from comptoir.emulator.clock import EmulatorClock
 from comptoir.emulator.config import EmulatorConfig
 from comptoir.emulator.state import EmulatorState, Page, Person, ThreadItem, WebhookDelivery
+from comptoir.emulator.webhook_events import (
+    NEVER_STANDBY,
+    delivery_event,
+    echo_event,
+    encode_body,
+    field_of,
+    sign,
+)
+from comptoir.emulator.webhook_retries import PageHealth, retry_delay
+
+__all__ = [
+    "HandshakeResult",
+    "PageHealth",
+    "WebhookDispatcher",
+    "delivery_event",
+    "echo_event",
+    "encode_body",
+    "field_of",
+    "sign",
+]
+
+logger = logging.getLogger(__name__)
 
 EntryKind = Literal["messaging", "standby", "changes"]
 
-#: Seconds to wait before each retry: Meta "immediately tries a few more times", then backs
-#: off. The cumulative delay reaches 15 minutes at the 6th retry (the webhook is flagged
-#: failing) and one hour at the 8th (the delivery gives up and the app is unsubscribed).
-#: Retries past the end of this table wait as long as its last entry.
-RETRY_DELAYS_SECONDS: tuple[float, ...] = (0, 0, 30, 120, 300, 450, 900, 1800)
-FAILING_AFTER_SECONDS = 15 * 60
-DISABLE_AFTER_SECONDS = 60 * 60
-
 #: Meta's crawler user agent, which callbacks sometimes allow-list.
 USER_AGENT = "facebookexternalua"
-
-#: Event key -> subscription field (reference §1.5).
-_FIELD_BY_KEY: dict[str, str] = {
-    "message": "messages",
-    "postback": "messaging_postbacks",
-    "delivery": "message_deliveries",
-    "read": "message_reads",
-    "reaction": "message_reactions",
-    "message_edit": "message_edits",
-    "referral": "messaging_referrals",
-    "optin": "messaging_optins",
-    "pass_thread_control": "messaging_handovers",
-    "take_thread_control": "messaging_handovers",
-    "request_thread_control": "messaging_handovers",
-    "app_roles": "messaging_handovers",
-    "policy_enforcement": "messaging_policy_enforcement",
-    "account_linking": "messaging_account_linking",
-}
-
-#: Events that always go to the Page's own app, whoever owns the thread.
-_NEVER_STANDBY = frozenset({"messaging_handovers", "messaging_policy_enforcement"})
-
-
-def sign(body: bytes, secret: str, digest: Literal["sha256", "sha1"] = "sha256") -> str:
-    """``sha256=<hex>`` (or ``sha1=<hex>``): HMAC of the exact bytes, keyed by the app secret."""
-    mac = hmac.new(secret.encode(), body, hashlib.sha256 if digest == "sha256" else hashlib.sha1)
-    return f"{digest}={mac.hexdigest()}"
-
-
-def encode_body(body: dict[str, Any]) -> bytes:
-    """The bytes Meta sends: compact JSON with non-ASCII escaped (``\\u00e4``)."""
-    return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def field_of(event: dict[str, Any]) -> str:
-    """The subscription field an event is delivered under (``message_echoes`` for echoes)."""
-    if isinstance(event.get("field"), str) and "value" in event:
-        return str(event["field"])
-    message = event.get("message")
-    if isinstance(message, dict) and message.get("is_echo"):
-        return "message_echoes"
-    for key, name in _FIELD_BY_KEY.items():
-        if key in event:
-            return name
-    return "messages"
-
-
-def retry_delay(retry_number: int) -> float:
-    """Uncompressed seconds before retry number ``retry_number`` (1-based)."""
-    index = min(retry_number, len(RETRY_DELAYS_SECONDS)) - 1
-    return RETRY_DELAYS_SECONDS[max(index, 0)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,25 +77,6 @@ class HandshakeResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"verified": self.verified, "status_code": self.status_code, "error": self.error}
-
-
-@dataclass(slots=True)
-class PageHealth:
-    """How a Page's callback has been answering lately."""
-
-    #: Uncompressed seconds of continuous failure (from the retry schedule), 0 after a success.
-    failing_for_seconds: float = 0.0
-    failing: bool = False
-    #: The app was unsubscribed from the Page after an hour of failures.
-    disabled: bool = False
-    disabled_ms: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "failing": self.failing,
-            "disabled": self.disabled,
-            "failing_for_seconds": self.failing_for_seconds,
-        }
 
 
 @dataclass(slots=True)
@@ -284,7 +226,7 @@ class WebhookDispatcher:
         kind: EntryKind = "messaging"
         if "value" in event and "field" in event:
             kind = "changes"
-        elif name not in _NEVER_STANDBY and self._owned_by_other_app(page, event):
+        elif name not in NEVER_STANDBY and self._owned_by_other_app(page, event):
             kind = "standby"
         subscribed = page.subscribed_fields
         if subscribed and (kind == "standby" and "standby" not in subscribed):
@@ -322,8 +264,15 @@ class WebhookDispatcher:
                     if pending.future is not None and not pending.future.done():
                         pending.future.cancel()
                 continue
-            delivery = self._new_delivery(page, batch)
-            await self._attempt_round(page_id, delivery)
+            try:
+                delivery = self._new_delivery(page, batch)
+                await self._attempt_round(page_id, delivery)
+            except Exception as exc:  # a bad event must not stop the Page's webhooks
+                logger.exception("webhook batch for Page %s could not be sent", page_id)
+                for pending in batch:
+                    if pending.future is not None and not pending.future.done():
+                        pending.future.set_exception(exc)
+                continue
             for pending in batch:
                 if pending.future is not None and not pending.future.done():
                     pending.future.set_result(delivery)
@@ -415,20 +364,12 @@ class WebhookDispatcher:
         return False
 
     def _record_failure(self, page: Page, health: PageHealth, delivery: WebhookDelivery) -> None:
-        retries_done = delivery.attempts - 1
-        waited = sum(retry_delay(n) for n in range(1, retries_done + 1))
-        health.failing_for_seconds = max(health.failing_for_seconds, waited)
-        if health.failing_for_seconds >= FAILING_AFTER_SECONDS:
-            health.failing = True
-        if retries_done >= self._config.webhooks.max_attempts:
-            delivery.status = "failed"
-            if health.failing_for_seconds >= DISABLE_AFTER_SECONDS:
-                # Meta: "Webhooks Disabled" and the app is unsubscribed from the Page.
-                page.app_installed = False
-                health.disabled = True
-                health.disabled_ms = self._clock.now_ms()
-        else:
-            delivery.status = "retrying"
+        verdict = health.note_failure(delivery.attempts, self._config.webhooks.max_attempts)
+        delivery.status = "retrying" if verdict == "retry" else "failed"
+        if verdict == "disable":
+            # Meta: "Webhooks Disabled" and the app is unsubscribed from the Page.
+            page.app_installed = False
+            health.disabled_ms = self._clock.now_ms()
 
     # ---- verification ------------------------------------------------------------------
 
@@ -458,50 +399,3 @@ class WebhookDispatcher:
                 False, 200, "the callback answered 200 but did not echo hub.challenge"
             )
         return HandshakeResult(True, 200, None)
-
-
-# ---- event shapes (reference §1.5, Appendix A) ----------------------------------------------
-
-
-def meta_app_id(app_id: str | None) -> int | str | None:
-    """App ids are numbers in Meta's echoes (Appendix A.9)."""
-    if app_id is not None and app_id.isdigit():
-        return int(app_id)
-    return app_id
-
-
-def echo_event(page: Page, person: Person, item: ThreadItem) -> dict[str, Any]:
-    message: dict[str, Any] = {"is_echo": True, "app_id": meta_app_id(item.app_id or page.app_id)}
-    if item.metadata is not None:
-        message["metadata"] = item.metadata
-    message["mid"] = item.mid
-    if item.text is not None:
-        message["text"] = item.text
-    if item.attachment is not None:
-        message["attachments"] = [_echo_attachment(item.attachment)]
-    if item.quick_replies:
-        message["quick_replies"] = item.quick_replies
-    return {
-        "sender": {"id": page.page_id},
-        "recipient": {"id": person.psid},
-        "timestamp": item.timestamp_ms,
-        "message": message,
-    }
-
-
-def _echo_attachment(attachment: dict[str, Any]) -> dict[str, Any]:
-    if attachment.get("type") == "template":
-        return {"title": "", "url": "", "type": "template", "payload": attachment.get("payload")}
-    return attachment
-
-
-def delivery_event(page: Page, person: Person, items: list[ThreadItem]) -> dict[str, Any]:
-    """A delivery receipt; Meta's example carries no ``timestamp`` (§1.5.4)."""
-    return {
-        "sender": {"id": person.psid},
-        "recipient": {"id": page.page_id},
-        "delivery": {
-            "mids": [item.mid for item in items],
-            "watermark": max(item.timestamp_ms for item in items),
-        },
-    }
