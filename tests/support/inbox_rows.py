@@ -10,6 +10,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy.engine import Engine
 
 from comptoir.bootstrap import Container, build_container
@@ -34,8 +35,17 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
     return Settings(**values)
 
 
-def make_container(tmp_path: Path, database_url: str, clock: FixedClock | None = None) -> Container:
-    return build_container(make_settings(tmp_path, database_url), clock=clock or FixedClock(T0))
+def make_container(
+    tmp_path: Path,
+    database_url: str,
+    clock: FixedClock | None = None,
+    graph_transport: httpx.AsyncBaseTransport | None = None,
+) -> Container:
+    return build_container(
+        make_settings(tmp_path, database_url),
+        clock=clock or FixedClock(T0),
+        graph_transport=graph_transport,
+    )
 
 
 def _insert(engine: Engine, table: Any, **values: Any) -> int:

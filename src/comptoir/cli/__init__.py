@@ -12,6 +12,11 @@ import click
 COMMANDS: dict[str, str] = {
     "emulator": "comptoir.cli.emulator:emulator",
     "lint": "comptoir.cli.lint:lint",
+    "serve": "comptoir.cli.serve:serve",
+    "pages": "comptoir.cli.pages:pages",
+    "workspaces": "comptoir.cli.workspaces:workspaces",
+    "tokens": "comptoir.cli.tokens:tokens",
+    "demo": "comptoir.cli.demo:demo",
 }
 
 

@@ -21,6 +21,8 @@ import anyio.to_thread
 import sqlalchemy as sa
 
 from comptoir.bootstrap import Container
+from comptoir.channels.messenger.errors import GraphAPIError
+from comptoir.channels.messenger.send_api import GraphClient, SubscribeApp
 from comptoir.storage import pages as store
 from comptoir.storage.pages import PageRecord
 from comptoir.storage.tables import pages, workspaces
@@ -129,14 +131,19 @@ def create_api_token(container: Container, workspace_id: int, name: str = "api")
         return store.create_api_token(conn, workspace_id, name[:200], container.clock.now())
 
 
+def subscription_time(conn: sa.Connection, page_ref: int) -> str:
+    """When the Page's webhook fields were subscribed, or ``"no"``."""
+    moment = conn.execute(
+        sa.select(pages.c.subscribed_at).where(pages.c.id == page_ref)
+    ).scalar_one_or_none()
+    return moment.isoformat() if moment is not None else "no"
+
+
 # -- connecting a Page ------------------------------------------------------------------------
 
 
 async def connect_page(container: Container, command: ConnectPage) -> ConnectedPage:
     """Store the Page, subscribe the app to its webhook fields, record when (module doc)."""
-    from comptoir.channels.messenger.errors import GraphAPIError
-    from comptoir.channels.messenger.send_api import GraphClient, SubscribeApp
-
     previous, record = await anyio.to_thread.run_sync(_store, container, command)
     try:
         client = GraphClient(
@@ -148,15 +155,17 @@ async def connect_page(container: Container, command: ConnectPage) -> ConnectedP
         )
     except GraphAPIError as exc:
         await anyio.to_thread.run_sync(_restore, container, record.id, previous)
+        if exc.code is None:
+            message = f"could not reach Meta's Graph API to subscribe Page {command.page_id}"
+        else:
+            message = f"Meta refused to subscribe the app to Page {command.page_id}"
         raise SubscriptionError(
-            _masked(f"Meta refused to subscribe the app to Page {command.page_id}: {exc}", command),
-            code=getattr(exc, "code", None),
-            retryable=bool(getattr(exc, "retryable", False)),
+            _masked(f"{message}: {exc}", command), code=exc.code, retryable=exc.retryable
         ) from None
     except Exception as exc:
         await anyio.to_thread.run_sync(_restore, container, record.id, previous)
         raise SubscriptionError(
-            f"Meta's Graph API could not be reached to subscribe Page {command.page_id} "
+            f"could not reach Meta's Graph API to subscribe Page {command.page_id} "
             f"({type(exc).__name__})",
             code=None,
             retryable=True,
@@ -224,7 +233,9 @@ def _restore(container: Container, page_ref: int, previous: _Previous | None) ->
 
 
 def _masked(message: str, command: ConnectPage) -> str:
+    """``message`` with any credential of ``command`` in it masked (Meta's text is quoted
+    as is; a credential too short to tell from ordinary words cannot be masked usefully)."""
     for secret in (command.access_token, command.app_secret, command.verify_token):
-        if secret:
+        if len(secret) >= 8:
             message = message.replace(secret, "***")
     return message

@@ -31,7 +31,7 @@ def pages_router(container: Container) -> APIRouter:
         responses={
             409: {"description": "The Page is connected to another workspace."},
             422: {"description": "An invalid field, or Meta refused the subscription."},
-            502: {"description": "Meta's Graph API could not be reached."},
+            502: {"description": "Meta's Graph API could not be reached; try again later."},
         },
     )
     async def connect_page(workspace_id: WorkspaceId, body: PageConnectIn) -> PageOut:
@@ -50,8 +50,8 @@ def pages_router(container: Container) -> APIRouter:
         except page_service.PageConflictError as exc:
             raise ConflictError(str(exc), code="page_conflict") from None
         except page_service.SubscriptionError as exc:
-            if exc.code is None:
-                raise UpstreamError(str(exc), code="graph_unreachable") from None
+            if exc.retryable:
+                raise UpstreamError(str(exc), code="graph_unavailable") from None
             raise ApiError(
                 str(exc), code="page_subscription_refused", status=422, graph_code=exc.code
             ) from None
