@@ -52,10 +52,24 @@ class Recipient(OutStruct, frozen=True):
 
 
 class QuickReply(OutStruct, frozen=True):
-    content_type: str = "text"
+    """A quick reply; ``QuickReply.text("Yes", "YES")``, ``.phone()`` or ``.email()``."""
+
+    content_type: str
     title: str | None = None
     payload: str | None = None
     image_url: str | None = None
+
+    @classmethod
+    def text(cls, title: str, payload: str, image_url: str | None = None) -> QuickReply:
+        return cls("text", title, payload, image_url)
+
+    @classmethod
+    def phone(cls) -> QuickReply:
+        return cls("user_phone_number")
+
+    @classmethod
+    def email(cls) -> QuickReply:
+        return cls("user_email")
 
     def __post_init__(self) -> None:
         if self.content_type not in ("text", "user_phone_number", "user_email"):
