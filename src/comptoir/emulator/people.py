@@ -23,35 +23,29 @@ Choices where the reference leaves room:
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from comptoir.emulator.clock import EmulatorClock
 from comptoir.emulator.config import EmulatorConfig
-from comptoir.emulator.rules import window_opened_by
-from comptoir.emulator.state import (
-    EmulatorState,
-    NotificationToken,
-    OptInRequest,
-    Page,
-    Person,
-    PrivateReplyRight,
-    ThreadItem,
-    TokenKind,
+from comptoir.emulator.people_input import (
+    MAX_TEXT,
+    ActionError,
+    Outcome,
+    digits,
+    optional_str,
+    parse_attachments,
+    parse_referral,
+    required_str,
+    user_event,
 )
-from comptoir.emulator.webhooks import delivery_event
+from comptoir.emulator.people_optins import OptIns
+from comptoir.emulator.rules import window_opened_by
+from comptoir.emulator.state import EmulatorState, Page, Person, PrivateReplyRight, ThreadItem
+from comptoir.emulator.webhook_events import delivery_event
 
-
-class ActionError(ValueError):
-    """A person's action that cannot be done; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+__all__ = ["ActionError", "Outcome", "People"]
 
 
 #: Messenger's reactions and the emoji each shows (reference §1.5.6).
@@ -66,28 +60,8 @@ REACTIONS: dict[str, str] = {
     "other": "",
 }
 
-ATTACHMENT_TYPES = frozenset(
-    {"image", "audio", "video", "file", "sticker", "fallback", "reel", "post", "location"}
-)
-REFERRAL_SOURCES = frozenset(
-    {"SHORTLINK", "ADS", "MESSENGER_CODE", "DISCOVER_TAB", "CUSTOMER_CHAT_PLUGIN"}
-)
-_REF_PATTERN = re.compile(r"^[A-Za-z0-9_=-]{1,2083}$")
-MAX_TEXT = 2000
 MAX_EDITS = 5
 DEFAULT_GET_STARTED_TITLE = "Get Started"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What an action did: the message id it created (if any) and the events it causes."""
-
-    events: list[dict[str, Any]]
-    mid: str | None = None
-    #: Why no event was sent, when ``events`` is empty.
-    reason: str | None = None
-    #: Extra facts for the control API's answer (a new notification token, a comment id).
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +75,9 @@ class People:
     pending_referrals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: mid -> how many times the person edited that message.
     edits: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._optins = OptIns(self.state, self.clock, self.config)
 
     def reset(self) -> None:
         self.pending_referrals.clear()
@@ -125,14 +102,14 @@ class People:
             "message": self.message,
             "postback": self.postback,
             "referral": self.referral,
-            "optin": self.optin,
+            "optin": self._optins.optin,
             "read": self.read,
             "react": self.react,
             "edit": self.edit,
             "block": self.block,
             "unblock": self.unblock,
-            "stop_marketing": self.stop_marketing,
-            "resume_marketing": self.resume_marketing,
+            "stop_marketing": self._optins.stop_marketing,
+            "resume_marketing": self._optins.resume_marketing,
             "comment": self.comment,
             "visitor_post": self.visitor_post,
         }
@@ -140,11 +117,11 @@ class People:
     # ---- actions -----------------------------------------------------------------------
 
     def message(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        text = _optional_str(action, "text", MAX_TEXT)
-        qr_payload = _optional_str(action, "quick_reply_payload", 1000)
-        attachments = _attachments(action.get("attachments"))
-        referral = _referral(action.get("referral"), default_source="ADS")
-        reply_to = _optional_str(action, "reply_to", 200)
+        text = optional_str(action, "text", MAX_TEXT)
+        qr_payload = optional_str(action, "quick_reply_payload", 1000)
+        attachments = parse_attachments(action.get("attachments"))
+        referral = parse_referral(action.get("referral"), default_source="ADS")
+        reply_to = optional_str(action, "reply_to", 200)
         if qr_payload is not None and text is None:
             text = self._quick_reply_title(page, person, qr_payload)
         if text is None and not attachments:
@@ -186,12 +163,12 @@ class People:
             opener = "ad_message"
         self._open_window(person, opener, now)
         person.has_thread = True
-        return Outcome([_user_event(page, person, now, "message", message)], mid=mid)
+        return Outcome([user_event(page, person, now, "message", message)], mid=mid)
 
     def postback(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        payload = _required_str(action, "payload", 1000)
-        title = _optional_str(action, "title", 80) or self._button_title(page, person, payload)
-        referral = _referral(action.get("referral"), default_source="SHORTLINK")
+        payload = required_str(action, "payload", 1000)
+        title = optional_str(action, "title", 80) or self._button_title(page, person, payload)
+        referral = parse_referral(action.get("referral"), default_source="SHORTLINK")
         if referral is None:
             referral = self.pending_referrals.pop((page.page_id, person.psid), None)
         now = self.clock.now_ms()
@@ -213,10 +190,10 @@ class People:
         )
         self._open_window(person, "postback", now)
         person.has_thread = True
-        return Outcome([_user_event(page, person, now, "postback", postback)], mid=mid)
+        return Outcome([user_event(page, person, now, "postback", postback)], mid=mid)
 
     def referral(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        referral = _referral(
+        referral = parse_referral(
             {k: v for k, v in action.items() if k != "type"}, default_source="SHORTLINK"
         )
         assert referral is not None
@@ -228,60 +205,7 @@ class People:
             )
         now = self.clock.now_ms()
         self._open_window(person, "referral_existing_thread", now)
-        return Outcome([_user_event(page, person, now, "referral", referral)])
-
-    def optin(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        message_id = _required_str(action, "message_id", 200)
-        request = self.state.optin_requests.get(message_id)
-        if request is None or request.page_id != page.page_id or request.psid != person.psid:
-            raise ActionError(
-                f"no opt-in request with message_id {message_id!r} in this thread", 404
-            )
-        now = self.clock.now_ms()
-        optin: dict[str, Any]
-        if request.kind == "one_time_notif":
-            if not self.config.features.one_time_notifications:
-                raise ActionError(
-                    "one-time notifications are off (config features.one_time_notifications)"
-                )
-            token = self._new_token(page, person, request.kind, now, request)
-            optin = {
-                "type": "one_time_notif_req",
-                "payload": request.payload,
-                "one_time_notif_token": token.token,
-            }
-        else:
-            existing = next(
-                (
-                    t
-                    for t in self.state.tokens.values()
-                    if t.kind == "notification_messages"
-                    and t.page_id == page.page_id
-                    and t.psid == person.psid
-                    and t.title == request.title
-                ),
-                None,
-            )
-            if existing is not None:
-                existing.status = "active"
-                existing.request_mid = request.mid
-                token, refreshed = existing, True
-            else:
-                token = self._new_token(page, person, request.kind, now, request)
-                refreshed = False
-            person.stopped_marketing = False
-            optin = {
-                "type": "notification_messages",
-                "title": request.title,
-                "payload": request.payload,
-                "notification_messages_token": token.token,
-                "notification_messages_timezone": request.timezone,
-                "user_token_status": "REFRESHED" if refreshed else "NOT_REFRESHED",
-            }
-        request.token = token.token
-        # Opting in does not open the messaging window (reference §3.1).
-        event = _user_event(page, person, now, "optin", optin)
-        return Outcome([event], extra={"token": token.token})
+        return Outcome([user_event(page, person, now, "referral", referral)])
 
     def read(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
         now = self.clock.now_ms()
@@ -297,11 +221,11 @@ class People:
             item.delivered = True
             item.read = True
         watermark = max(i.timestamp_ms for i in page_items)
-        events.append(_user_event(page, person, now, "read", {"watermark": watermark}))
+        events.append(user_event(page, person, now, "read", {"watermark": watermark}))
         return Outcome(events)
 
     def react(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        mid = _required_str(action, "mid", 200)
+        mid = required_str(action, "mid", 200)
         verb = action.get("action", "react")
         if verb not in ("react", "unreact"):
             raise ActionError("'action' must be 'react' or 'unreact'")
@@ -318,11 +242,11 @@ class People:
         else:
             item.reactions.pop("user", None)
         body = {"reaction": reaction, "emoji": REACTIONS[reaction], "action": verb, "mid": mid}
-        return Outcome([_user_event(page, person, now, "reaction", body)])
+        return Outcome([user_event(page, person, now, "reaction", body)])
 
     def edit(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        mid = _required_str(action, "mid", 200)
-        text = _required_str(action, "text", MAX_TEXT)
+        mid = required_str(action, "mid", 200)
+        text = required_str(action, "text", MAX_TEXT)
         item = self.state.messages.get(mid)
         if item is None or item.page_id != page.page_id or item.psid != person.psid:
             raise ActionError(f"no message with mid {mid!r} in this thread", 404)
@@ -335,7 +259,7 @@ class People:
         item.text = text
         now = self.clock.now_ms()
         body = {"mid": mid, "text": text, "num_edit": done + 1}
-        return Outcome([_user_event(page, person, now, "message_edit", body)])
+        return Outcome([user_event(page, person, now, "message_edit", body)])
 
     def block(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
         person.blocked = True
@@ -345,27 +269,19 @@ class People:
         person.blocked = False
         return Outcome([], reason="Meta sends no event when a person unblocks a Page")
 
-    def stop_marketing(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        person.stopped_marketing = True
-        return self._marketing_status(page, person, "stopped", "STOP NOTIFICATIONS")
-
-    def resume_marketing(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
-        person.stopped_marketing = False
-        return self._marketing_status(page, person, "active", "RESUME NOTIFICATIONS")
-
     def comment(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
         """A comment on one of the Page's posts: one private reply allowed within 7 days."""
-        text = _required_str(action, "text", 8000)
-        post_id = _optional_str(action, "post_id", 100) or f"{page.page_id}_{_digits(15)}"
-        comment_id = f"{post_id.rsplit('_', 1)[-1]}_{_digits(15)}"
+        text = required_str(action, "text", 8000)
+        post_id = optional_str(action, "post_id", 100) or f"{page.page_id}_{digits(15)}"
+        comment_id = f"{post_id.rsplit('_', 1)[-1]}_{digits(15)}"
         value = {"item": "comment", "comment_id": comment_id, "post_id": post_id}
         value["parent_id"] = post_id
         return self._feed_item(page, person, comment_id, value, text)
 
     def visitor_post(self, page: Page, person: Person, action: dict[str, Any]) -> Outcome:
         """A post on the Page by a visitor: one private reply allowed within 7 days."""
-        text = _required_str(action, "text", 8000)
-        post_id = f"{page.page_id}_{_digits(15)}"
+        text = required_str(action, "text", 8000)
+        post_id = f"{page.page_id}_{digits(15)}"
         value = {"item": "post", "post_id": post_id}
         return self._feed_item(page, person, post_id, value, text)
 
@@ -388,51 +304,6 @@ class People:
         return Outcome([{"field": "feed", "value": body}], extra={"object_id": object_id})
 
     # ---- helpers -----------------------------------------------------------------------
-
-    def _marketing_status(self, page: Page, person: Person, status: str, label: str) -> Outcome:
-        now = self.clock.now_ms()
-        events = []
-        for token in self.state.tokens.values():
-            if (
-                token.kind != "notification_messages"
-                or token.page_id != page.page_id
-                or token.psid != person.psid
-            ):
-                continue
-            token.status = "stopped" if status == "stopped" else "active"
-            optin = {
-                "type": "notification_messages",
-                "title": token.title,
-                "payload": token.payload,
-                "notification_messages_token": token.token,
-                "notification_messages_timezone": token.timezone,
-                "notification_messages_status": label,
-            }
-            events.append(_user_event(page, person, now, "optin", optin))
-        if not events:
-            return Outcome([], reason="the person holds no marketing-messages token")
-        return Outcome(events)
-
-    def _new_token(
-        self, page: Page, person: Person, kind: TokenKind, now: int, request: OptInRequest
-    ) -> NotificationToken:
-        while True:
-            value = "87" + "".join(str(secrets.randbelow(10)) for _ in range(14))
-            if value not in self.state.tokens:
-                break
-        token = NotificationToken(
-            token=value,
-            kind=kind,
-            page_id=page.page_id,
-            psid=person.psid,
-            created_ms=now,
-            title=request.title,
-            payload=request.payload,
-            timezone=request.timezone,
-            request_mid=request.mid,
-        )
-        self.state.tokens[value] = token
-        return token
 
     def _open_window(self, person: Person, opener: str, now_ms: int) -> None:
         at = self.clock.now()
@@ -475,22 +346,7 @@ class People:
         return DEFAULT_GET_STARTED_TITLE if not person.has_thread else payload
 
 
-def _digits(n: int) -> str:
-    return str(secrets.randbelow(9 * 10 ** (n - 1)) + 10 ** (n - 1))
-
-
 # ---- shapes ---------------------------------------------------------------------------------
-
-
-def _user_event(
-    page: Page, person: Person, now_ms: int, key: str, body: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "sender": {"id": person.psid},
-        "recipient": {"id": page.page_id},
-        "timestamp": now_ms,
-        key: body,
-    }
 
 
 def _buttons(attachment: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -513,91 +369,3 @@ def _thread_attachment(attachments: list[dict[str, Any]]) -> dict[str, Any] | No
     if len(attachments) == 1:
         return attachments[0]
     return {"type": "multiple", "attachments": attachments}
-
-
-# ---- validation -----------------------------------------------------------------------------
-
-
-def _required_str(action: dict[str, Any], key: str, limit: int) -> str:
-    value = _optional_str(action, key, limit)
-    if value is None or not value:
-        raise ActionError(f"'{key}' is required and must be a non-empty string")
-    return value
-
-
-def _optional_str(action: dict[str, Any], key: str, limit: int) -> str | None:
-    value = action.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ActionError(f"'{key}' must be a string")
-    if len(value) > limit:
-        raise ActionError(f"'{key}' must be at most {limit} characters")
-    return value
-
-
-def _attachments(value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not value:
-        raise ActionError("'attachments' must be a non-empty list")
-    result = []
-    for index, raw in enumerate(value):
-        if not isinstance(raw, dict):
-            raise ActionError(f"attachments[{index}] must be an object with 'type' and 'payload'")
-        kind = raw.get("type")
-        if kind not in ATTACHMENT_TYPES:
-            raise ActionError(
-                f"attachments[{index}].type must be one of: {', '.join(sorted(ATTACHMENT_TYPES))}"
-            )
-        payload = raw.get("payload")
-        if payload is None and isinstance(raw.get("url"), str):
-            payload = {"url": raw["url"]}
-        if not isinstance(payload, dict):
-            raise ActionError(f"attachments[{index}].payload must be an object such as {{'url'}}")
-        url = payload.get("url")
-        if kind != "location" and not (
-            isinstance(url, str) and url.startswith(("http://", "https://"))
-        ):
-            raise ActionError(f"attachments[{index}].payload.url must be an http(s) URL")
-        attachment: dict[str, Any] = {"type": kind, "payload": dict(payload)}
-        if kind == "fallback" and isinstance(raw.get("title"), str):
-            attachment["title"] = raw["title"]
-        result.append(attachment)
-    return result
-
-
-def _referral(value: Any, *, default_source: str) -> dict[str, Any] | None:
-    """A referral object in Meta's shape: ``{ref?, ad_id?, source, type, ads_context_data?}``."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ActionError("'referral' must be an object such as {'ref': 'summer_coupon'}")
-    source = value.get("source", default_source)
-    if source not in REFERRAL_SOURCES:
-        raise ActionError(f"referral source must be one of: {', '.join(sorted(REFERRAL_SOURCES))}")
-    ref = value.get("ref")
-    if ref is not None and (not isinstance(ref, str) or not _REF_PATTERN.match(ref)):
-        raise ActionError("'ref' may hold only letters, digits, '-', '_' and '=' (at most 2083)")
-    if ref is None and source != "ADS":
-        raise ActionError("'ref' is required (letters, digits, '-', '_' and '=')")
-    referral: dict[str, Any] = {}
-    if ref is not None:
-        referral["ref"] = ref
-    if source == "ADS":
-        ad_id = value.get("ad_id", "120200000000001")
-        if not isinstance(ad_id, str) or not ad_id.isdigit():
-            raise ActionError("'ad_id' must be a numeric string")
-        referral["ad_id"] = ad_id
-    referral["source"] = source
-    referral["type"] = "OPEN_THREAD"
-    context = value.get("ads_context_data")
-    if source == "ADS":
-        if context is None:
-            context = {"ad_title": "Ad", "post_id": f"{ad_id}_1"}
-        if not isinstance(context, dict) or not all(isinstance(v, str) for v in context.values()):
-            raise ActionError("'ads_context_data' must be an object of strings")
-        referral["ads_context_data"] = dict(context)
-    elif source == "CUSTOMER_CHAT_PLUGIN" and isinstance(value.get("referer_uri"), str):
-        referral["referer_uri"] = value["referer_uri"]
-    return referral
