@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.support.databases", "tests.support.api"]
+pytest_plugins = ["tests.support.databases", "tests.support.api", "tests.support.stack"]
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 #: "module:function" of functions ``(container) -> None`` that add workers (intake writer,
 #: event processor, outbox relay, outgoing webhooks...) to a new container, in this order.
 INSTALLERS: list[str] = [
+    "comptoir.services.intake:install",
     "comptoir.jobs.outgoing_webhooks:install",
 ]
 

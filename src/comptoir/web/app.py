@@ -15,6 +15,7 @@ from comptoir.web.api.errors import install_error_handlers
 
 #: "module:function" of functions ``(container) -> APIRouter``, included in this order.
 ROUTERS: list[str] = [
+    "comptoir.web.webhooks:router",
     "comptoir.web.api:api_router",
 ]
 

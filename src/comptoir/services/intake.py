@@ -1,0 +1,196 @@
+"""Receiving: webhook events become durable rows, many requests per commit.
+
+The receiver hands each verified, decoded POST to ``Intake.submit`` and answers Meta only
+when that returns, that is once the events are committed. One writer task drains everything
+pending (up to ``max_events`` events), writes it in ONE transaction in a worker thread
+(``intake_batch.write_batch``), commits, and only then resolves the waiting requests. Under
+load, requests pile up while a commit is in flight and share the next one (group commit), so a
+commit's cost (an fsync with SQLite's ``synchronous=FULL``) is paid once per group.
+
+After the commit, outside the transaction and off the writer's path, a second task publishes
+the changes on the live bus, runs ``container.on_commit`` hooks and fetches the profiles of new
+contacts (``profiles.py``).
+
+If a group fails, each request in it is retried alone, so one bad request cannot fail the
+others; a request that still fails keeps its raw events with the error (``raw_only``), and only
+when even that fails does the receiver answer 503 (Meta retries later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from comptoir.bootstrap import Container
+from comptoir.services.intake_batch import BatchOutcome, PageEvents, write_batch, write_raw_only
+from comptoir.services.intake_effects import AfterCommit, Outstanding
+from comptoir.services.page_directory import PageDirectory
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Intake", "IntakeError", "PageEvents", "forget_page", "install", "intake_of"]
+
+#: Most events written in one transaction.
+MAX_EVENTS_PER_COMMIT = 5_000
+
+
+class IntakeError(Exception):
+    """Events could not be stored; the receiver answers 503 and Meta retries."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    batches: Sequence[PageEvents]
+    size: int
+    done: asyncio.Future[None]
+
+
+class Intake:
+    """The intake worker (``start``/``aclose``) and its entry points."""
+
+    def __init__(self, container: Container, *, max_events: int = MAX_EVENTS_PER_COMMIT) -> None:
+        self.container = container
+        self.pages = PageDirectory(container.engine, container.secrets)
+        self.after_commit = AfterCommit(container, self.pages)
+        self._max_events = max_events
+        self._queue: asyncio.Queue[_Pending] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._work = Outstanding()
+        self._closing = False
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._closing = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
+        self._writer = asyncio.create_task(self._run(), name="comptoir-intake-writer")
+        await self.after_commit.start()
+
+    async def aclose(self) -> None:
+        """Stop taking requests, write what is queued, finish after-commit work."""
+        self._closing = True
+        if self._queue is not None and self._writer is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._work.wait(), timeout=10)
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            while not self._queue.empty():
+                pending = self._queue.get_nowait()
+                _fail(pending, IntakeError("Comptoir is shutting down"))
+        await self.after_commit.aclose()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self._writer = None
+        self._queue = None
+
+    # ---- entry points ------------------------------------------------------------------
+
+    async def submit(self, batches: Sequence[PageEvents]) -> None:
+        """Store the events of one request; returns once they are committed."""
+        if self._queue is None or self._closing:
+            raise IntakeError("Comptoir is not accepting events right now")
+        size = sum(batch.size for batch in batches)
+        if size == 0:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._work.begin()
+        done.add_done_callback(lambda _: self._work.end())
+        self._queue.put_nowait(_Pending(batches, size, done))
+        await asyncio.shield(done)
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing is queued, being written or being processed after commit."""
+        await self._work.wait()
+        await self.after_commit.wait_idle()
+
+    # ---- the writer --------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await self._queue.get()
+            group = [first]
+            size = first.size
+            while size < self._max_events and not self._queue.empty():
+                pending = self._queue.get_nowait()
+                group.append(pending)
+                size += pending.size
+            await self._write_group(loop, group)
+
+    async def _write_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
+        clock = self.container.clock
+        engine = self.container.engine
+        batches = [batch for pending in group for batch in pending.batches]
+        try:
+            outcome = await loop.run_in_executor(
+                self._executor, write_batch, engine, clock, batches
+            )
+        except Exception as exc:
+            if len(group) == 1:
+                await self._write_alone(loop, group[0], exc)
+                return
+            log.warning("a group of %d webhook requests failed; retrying one by one", len(group))
+            for pending in group:
+                await self._write_group(loop, [pending])
+            return
+        for pending in group:
+            _succeed(pending)
+        self.after_commit.push(outcome)
+
+    async def _write_alone(
+        self, loop: asyncio.AbstractEventLoop, pending: _Pending, error: Exception
+    ) -> None:
+        """The request failed on its own: keep its raw events, marked with the error."""
+        clock = self.container.clock
+        engine = self.container.engine
+        try:
+            await loop.run_in_executor(
+                self._executor, write_raw_only, engine, clock, list(pending.batches), error
+            )
+        except Exception as exc:
+            log.exception("webhook events could not be stored")
+            _fail(pending, IntakeError(f"events could not be stored ({type(exc).__name__})"))
+            return
+        log.error("webhook events kept raw only: processing them failed", exc_info=error)
+        _succeed(pending)
+        self.after_commit.push(BatchOutcome())
+
+
+def _succeed(pending: _Pending) -> None:
+    if not pending.done.done():
+        pending.done.set_result(None)
+
+
+def _fail(pending: _Pending, error: Exception) -> None:
+    if not pending.done.done():
+        pending.done.set_exception(error)
+        # The waiting request may be gone (client disconnected): mark it retrieved.
+        pending.done.exception()
+
+
+def install(container: Container) -> None:
+    """Bootstrap installer: add the intake worker to the container."""
+    container.workers.append(Intake(container))
+
+
+def intake_of(container: Container) -> Intake:
+    """The container's intake worker (``install`` must have run)."""
+    for worker in container.workers:
+        if isinstance(worker, Intake):
+            return worker
+    raise LookupError("the intake worker is not installed (bootstrap.INSTALLERS)")
+
+
+def forget_page(container: Container, page_id: str | None = None) -> None:
+    """Call after connecting or updating a Page, so the receiver reloads its secrets."""
+    for worker in container.workers:
+        if isinstance(worker, Intake):
+            worker.pages.forget(page_id)

@@ -1,0 +1,197 @@
+"""Messages as the webhook intake writes them: inbound messages, echoes, receipts, edits.
+
+Deduplication by the unique key (page_ref, mid); statuses only move forward
+(queued -> sent -> delivered -> read): a late or replayed receipt changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from comptoir.storage.tables import messages
+from comptoir.storage.upsert import insert_ignoring_duplicates
+
+#: Longest mid the column holds.
+MAX_MID_LENGTH = 255
+#: Statuses a delivery receipt may move to ``delivered``, and a read receipt to ``read``.
+DELIVERABLE = ("sent",)
+READABLE = ("sent", "delivered")
+#: Statuses an echo proves wrong: the message did leave.
+NOT_YET_SENT = ("queued", "sending", "failed")
+
+
+def insert_messages(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int | None]:
+    """Insert message rows; a row whose (page_ref, mid) exists is skipped. Returns, for each
+    row in order, the new id or None when it was a duplicate."""
+    ids: list[int | None] = [None] * len(rows)
+    with_mid = [i for i, row in enumerate(rows) if row.get("mid")]
+    if with_mid:
+        statement = insert_ignoring_duplicates(conn, messages).returning(
+            messages.c.page_ref, messages.c.mid, messages.c.id
+        )
+        new = {
+            (int(page_ref), str(mid)): int(message_id)
+            for page_ref, mid, message_id in conn.execute(statement, [rows[i] for i in with_mid])
+        }
+        for i in with_mid:
+            # Two rows with one mid in a batch: the first one gets the id.
+            ids[i] = new.pop((rows[i]["page_ref"], rows[i]["mid"]), None)
+    for i, row in enumerate(rows):
+        if not row.get("mid"):
+            key = conn.execute(messages.insert().values(**row)).inserted_primary_key
+            assert key is not None
+            ids[i] = int(key[0])
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    page_ref: int
+    mid: str | None
+    direction: str
+    status: str
+    text: str | None
+    content: dict[str, Any]
+    created_at: datetime
+    sent_at: datetime | None
+
+
+_STORED = (
+    messages.c.id,
+    messages.c.page_ref,
+    messages.c.mid,
+    messages.c.direction,
+    messages.c.status,
+    messages.c.text,
+    messages.c.content,
+    messages.c.created_at,
+    messages.c.sent_at,
+)
+
+
+def _stored(row: Any) -> StoredMessage:
+    return StoredMessage(
+        id=int(row.id),
+        page_ref=int(row.page_ref),
+        mid=row.mid,
+        direction=str(row.direction),
+        status=str(row.status),
+        text=row.text,
+        content=dict(row.content or {}),
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+def messages_by_mid(
+    conn: Connection, page_ref: int, mids: Iterable[str]
+) -> dict[str, StoredMessage]:
+    wanted = set(mids)
+    if not wanted:
+        return {}
+    result = conn.execute(
+        sa.select(*_STORED).where(messages.c.page_ref == page_ref, messages.c.mid.in_(wanted))
+    )
+    return {str(row.mid): _stored(row) for row in result}
+
+
+def message_by_id(conn: Connection, page_ref: int, message_id: int) -> StoredMessage | None:
+    row = conn.execute(
+        sa.select(*_STORED).where(messages.c.id == message_id, messages.c.page_ref == page_ref)
+    ).first()
+    return _stored(row) if row else None
+
+
+def update_message(conn: Connection, message_id: int, **values: Any) -> None:
+    conn.execute(messages.update().where(messages.c.id == message_id).values(**values))
+
+
+def apply_delivery(
+    conn: Connection, page_ref: int, contact_id: int, watermark: datetime, mids: Sequence[str]
+) -> list[int]:
+    """A delivery receipt: the listed mids, and every message sent to the contact up to the
+    watermark, become ``delivered``. Returns the ids that changed."""
+    changed: list[int] = []
+    if mids:
+        changed += _returning_ids(
+            conn,
+            messages.update()
+            .where(
+                messages.c.page_ref == page_ref,
+                messages.c.mid.in_(list(mids)),
+                messages.c.direction == "out",
+                messages.c.status.in_(DELIVERABLE),
+            )
+            .values(status="delivered", delivered_at=watermark),
+        )
+    changed += _returning_ids(
+        conn,
+        messages.update()
+        .where(
+            messages.c.contact_id == contact_id,
+            messages.c.direction == "out",
+            messages.c.status.in_(DELIVERABLE),
+            messages.c.sent_at <= watermark,
+        )
+        .values(status="delivered", delivered_at=watermark),
+    )
+    return changed
+
+
+def apply_read(conn: Connection, contact_id: int, watermark: datetime) -> list[int]:
+    """A read receipt: every message sent to the contact up to the watermark becomes
+    ``read`` (and delivered, if that receipt never came). Returns the ids that changed."""
+    return _returning_ids(
+        conn,
+        messages.update()
+        .where(
+            messages.c.contact_id == contact_id,
+            messages.c.direction == "out",
+            messages.c.status.in_(READABLE),
+            messages.c.sent_at <= watermark,
+        )
+        .values(
+            status="read",
+            read_at=watermark,
+            delivered_at=sa.func.coalesce(messages.c.delivered_at, watermark),
+        ),
+    )
+
+
+def mark_sent_from_echo(
+    conn: Connection, page_ref: int, message_id: int, mid: str, at: datetime
+) -> tuple[bool, bool]:
+    """The echo of our message ``message_id`` came back with ``mid``: it left, whatever the
+    relay recorded. Returns (the message exists here, something changed)."""
+    stored = message_by_id(conn, page_ref, message_id)
+    if stored is None or stored.direction != "out":
+        return False, False
+    values: dict[str, Any] = {}
+    if stored.status in NOT_YET_SENT:
+        values.update(
+            status="sent",
+            sent_at=stored.sent_at or at,
+            error_code=None,
+            error_subcode=None,
+            error_reason=None,
+        )
+    if stored.mid is None:
+        taken = conn.execute(
+            sa.select(messages.c.id).where(messages.c.page_ref == page_ref, messages.c.mid == mid)
+        ).first()
+        if taken is None:
+            values["mid"] = mid
+    if values:
+        update_message(conn, message_id, **values)
+    return True, bool(values)
+
+
+def _returning_ids(conn: Connection, statement: sa.Update) -> list[int]:
+    return [int(row[0]) for row in conn.execute(statement.returning(messages.c.id))]
