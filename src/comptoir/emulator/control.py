@@ -14,10 +14,8 @@ Lists answer ``{"data": [...]}``. Times are given twice: ``time`` (ISO-8601, UTC
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -25,6 +23,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from comptoir.emulator.config import ConfigError, EmulatorConfig
+from comptoir.emulator.control_input import (
+    ControlError,
+    fields_field,
+    is_locale,
+    json_object,
+    limit_param,
+    move_clock,
+    str_field,
+    url_field,
+)
 from comptoir.emulator.people import ActionError, People
 from comptoir.emulator.state import PAGE_INBOX_APP_ID
 from comptoir.emulator.views import (
@@ -37,7 +45,6 @@ from comptoir.emulator.views import (
 )
 from comptoir.emulator.world import (
     PAGE_FEATURES,
-    WEBHOOK_FIELDS,
     create_page,
     create_person,
     policy_enforcement,
@@ -57,15 +64,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 THREAD_CONTROL_SECONDS = 24 * 3600
 
 
-class ControlError(Exception):
-    """Bad input to the control API, answered as ``{"error": {"message"}}``."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 def error_response(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": {"message": message}}, status_code=status)
 
@@ -80,64 +78,6 @@ def _guarded(handler: Handler) -> Handler:
             return error_response(str(exc), 422)
 
     return run
-
-
-async def _json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        if optional:
-            return {}
-        raise ControlError("the body must be a JSON object", 400)
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise ControlError("the body is not valid JSON", 400) from exc
-    if not isinstance(value, dict):
-        raise ControlError("the body must be a JSON object", 400)
-    return value
-
-
-def _str_field(body: dict[str, Any], key: str, *, required: bool, limit: int = 1000) -> str | None:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise ControlError(f"'{key}' is required")
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ControlError(f"'{key}' must be a non-empty string")
-    if len(value) > limit:
-        raise ControlError(f"'{key}' must be at most {limit} characters")
-    return value
-
-
-def _url_field(body: dict[str, Any], key: str, *, required: bool) -> str | None:
-    url = _str_field(body, key, required=required, limit=2000)
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise ControlError(f"'{key}' must be an http:// or https:// URL")
-    return url
-
-
-def _fields_field(body: dict[str, Any], key: str) -> list[str] | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = [part.strip() for part in value.split(",") if part.strip()]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ControlError(f"'{key}' must be a list of subscription fields")
-    unknown = [v for v in value if v not in WEBHOOK_FIELDS]
-    if unknown:
-        raise ControlError(f"unknown subscription field(s): {', '.join(unknown)}")
-    return list(dict.fromkeys(value))
-
-
-def _limit(request: Request) -> int | None:
-    raw = request.query_params.get("limit")
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ControlError("'limit' must be a positive integer", 400)
-    return int(raw)
 
 
 def control_routes(emulator: Emulator) -> list[BaseRoute]:
@@ -187,12 +127,12 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
         return JSONResponse({"data": data})
 
     async def pages_create(request: Request) -> Response:
-        body = await _json_object(request)
-        name = _str_field(body, "name", required=True, limit=200)
+        body = await json_object(request)
+        name = str_field(body, "name", required=True, limit=200)
         assert name is not None
-        url = _url_field(body, "webhook_url", required=False)
-        verify_token = _str_field(body, "verify_token", required=False) or ""
-        fields = _fields_field(body, "fields")
+        url = url_field(body, "webhook_url", required=False)
+        verify_token = str_field(body, "verify_token", required=False) or ""
+        fields = fields_field(body, "fields")
         page = create_page(state, clock, name)
         answer: dict[str, Any] = {
             "page_id": page.page_id,
@@ -213,17 +153,17 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
 
     async def page_webhook(request: Request) -> Response:
         page = page_or_404(request)
-        body = await _json_object(request)
-        url = _url_field(body, "url", required=True)
+        body = await json_object(request)
+        url = url_field(body, "url", required=True)
         assert url is not None
-        verify_token = _str_field(body, "verify_token", required=False) or ""
-        fields = _fields_field(body, "fields")
+        verify_token = str_field(body, "verify_token", required=False) or ""
+        fields = fields_field(body, "fields")
         result = await subscribe_webhook(emulator, page, url, verify_token, fields)
         return JSONResponse({**result.to_json(), "url": url, "fields": page.subscribed_fields})
 
     async def page_features(request: Request) -> Response:
         page = page_or_404(request)
-        body = await _json_object(request)
+        body = await json_object(request)
         wanted = body.get("features")
         if not isinstance(wanted, list) or not all(isinstance(f, str) for f in wanted):
             raise ControlError(f"'features' must be a list drawn from: {', '.join(PAGE_FEATURES)}")
@@ -235,11 +175,11 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
 
     async def page_policy(request: Request) -> Response:
         page = page_or_404(request)
-        body = await _json_object(request)
+        body = await json_object(request)
         action = body.get("action")
         if action not in ("warning", "block", "unblock"):
             raise ControlError("'action' must be 'warning', 'block' or 'unblock'")
-        reason = _str_field(body, "reason", required=False, limit=2000)
+        reason = str_field(body, "reason", required=False, limit=2000)
         days = body.get("days")
         if days is not None and (isinstance(days, bool) or not isinstance(days, int | float)):
             raise ControlError("'days' must be a number")
@@ -252,7 +192,7 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
     async def page_sent(request: Request) -> Response:
         page = page_or_404(request)
         records = [r for r in state.sent if r.page_id == page.page_id]
-        limit = _limit(request)
+        limit = limit_param(request)
         if limit is not None:
             records = records[-limit:]
         return JSONResponse({"data": [sent_json(r) for r in records]})
@@ -284,13 +224,13 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
 
     async def users_create(request: Request) -> Response:
         page = page_or_404(request)
-        body = await _json_object(request)
-        first = _str_field(body, "first_name", required=True, limit=100)
-        last = _str_field(body, "last_name", required=True, limit=100)
-        locale = _str_field(body, "locale", required=False, limit=10) or "en_US"
+        body = await json_object(request)
+        first = str_field(body, "first_name", required=True, limit=100)
+        last = str_field(body, "last_name", required=True, limit=100)
+        locale = str_field(body, "locale", required=False, limit=10) or "en_US"
         assert first is not None
         assert last is not None
-        if not _is_locale(locale):
+        if not is_locale(locale):
             raise ControlError("'locale' must look like 'fr_FR' or 'en_US'")
         timezone = body.get("timezone", 0)
         if isinstance(timezone, bool) or not isinstance(timezone, int | float):
@@ -308,7 +248,7 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
     async def user_action(request: Request) -> Response:
         page = page_or_404(request)
         person = person_or_404(request, page)
-        body = await _json_object(request)
+        body = await json_object(request)
         outcome = people.act(page, person, body)
         report = await webhook_report(page, outcome.events)
         if not outcome.events and outcome.reason:
@@ -327,7 +267,7 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
     async def user_thread_owner(request: Request) -> Response:
         page = page_or_404(request)
         person = person_or_404(request, page)
-        body = await _json_object(request)
+        body = await json_object(request)
         app_id = body.get("app_id")
         if app_id == "page_inbox":
             app_id = PAGE_INBOX_APP_ID
@@ -338,7 +278,7 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
             isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0
         ):
             raise ControlError("'expires_in' must be a positive number of seconds")
-        metadata = _str_field(body, "metadata", required=False) or ""
+        metadata = str_field(body, "metadata", required=False) or ""
         notify = body.get("notify", True)
         if not isinstance(notify, bool):
             raise ControlError("'notify' must be true or false")
@@ -359,7 +299,7 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
     async def webhooks_log(request: Request) -> Response:
         page_id = request.query_params.get("page_id")
         deliveries = [d for d in state.webhooks if page_id is None or d.page_id == page_id]
-        limit = _limit(request)
+        limit = limit_param(request)
         if limit is not None:
             deliveries = deliveries[-limit:]
         answer: dict[str, Any] = {"data": [delivery_json(d) for d in deliveries]}
@@ -371,17 +311,17 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
 
     async def clock_view(request: Request) -> Response:
         if request.method == "POST":
-            body = await _json_object(request)
-            _move_clock(emulator, body)
+            body = await json_object(request)
+            move_clock(emulator, body)
         return JSONResponse({"now": iso(clock.now_ms()), "frozen": clock.frozen})
 
     async def config_view(request: Request) -> Response:
         if request.method == "PUT":
-            config.update(await _json_object(request))
+            config.update(await json_object(request))
         return JSONResponse(config.to_json())
 
     async def reset(request: Request) -> Response:
-        body = await _json_object(request, optional=True)
+        body = await json_object(request, optional=True)
         keep_config = body.get("keep_config", False)
         if not isinstance(keep_config, bool):
             raise ControlError("'keep_config' must be true or false")
@@ -425,53 +365,6 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
         route("/_emulator/reset", reset, ["POST"]),
         route("/_emulator/bench/empty", bench_empty, ["POST"]),
     ]
-
-
-def _is_locale(value: str) -> bool:
-    parts = value.split("_")
-    return (
-        len(parts) == 2
-        and len(parts[0]) == 2
-        and parts[0].isalpha()
-        and parts[0].islower()
-        and len(parts[1]) == 2
-        and parts[1].isalpha()
-        and parts[1].isupper()
-    )
-
-
-def _move_clock(emulator: Emulator, body: dict[str, Any]) -> None:
-    clock = emulator.clock
-    moves = [k for k in ("set", "advance", "freeze") if k in body]
-    if not moves:
-        raise ControlError("give one of 'set' (ISO-8601), 'advance' (seconds) or 'freeze'")
-    if "set" in body and "advance" in body:
-        raise ControlError("give 'set' or 'advance', not both")
-    if "freeze" in body:
-        if not isinstance(body["freeze"], bool):
-            raise ControlError("'freeze' must be true or false")
-        if body["freeze"]:
-            clock.freeze()
-        else:
-            clock.unfreeze()
-    if "set" in body:
-        raw = body["set"]
-        if not isinstance(raw, str):
-            raise ControlError("'set' must be an ISO-8601 instant such as 2026-05-01T12:00:00Z")
-        try:
-            instant = datetime.fromisoformat(raw)
-        except ValueError as exc:
-            raise ControlError(f"'set' is not an ISO-8601 instant: {raw[:40]!r}") from exc
-        if instant.tzinfo is None:
-            raise ControlError("'set' must carry a time zone, for example 2026-05-01T12:00:00Z")
-        clock.set(instant)
-    if "advance" in body:
-        seconds = body["advance"]
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise ControlError("'advance' must be a number of seconds")
-        if seconds < 0:
-            raise ControlError("'advance' must not be negative (use 'set' to go back)")
-        clock.advance(float(seconds))
 
 
 def _reset_config(config: EmulatorConfig) -> None:
