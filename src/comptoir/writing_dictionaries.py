@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
 from comptoir.domain.writing.model import Language
@@ -54,8 +56,10 @@ _BRITISH = (
     (re.compile(r"ence(s?)$"), r"ense\1"),
     (re.compile(r"mme(s?)$"), r"m\1"),
 )
-#: Two-edit suggestions are tried only for words this short: beyond, they cost too much.
-MAX_TWO_EDIT_LENGTH = 10
+#: How far a suggestion may be from the unknown word, in edits.
+MAX_EDITS = 2
+#: Words this short get suggestions one edit away only: two edits make another word.
+SHORT_WORD = 4
 
 
 class SpellcheckerDictionary:
@@ -63,11 +67,13 @@ class SpellcheckerDictionary:
 
     def __init__(self, language: Language, extra_words: Iterable[str] = ()) -> None:
         self.language = language
-        self._spell = SpellChecker(language=language, distance=1)
-        self._frequency: dict[str, int] = self._spell.word_frequency.dictionary
+        spell = SpellChecker(language=language, distance=1)
+        self._frequency: dict[str, int] = spell.word_frequency.dictionary
         self._extra = EXTRA_WORDS.get(language, frozenset()) | frozenset(extra_words)
+        self._by_length: dict[int, list[str]] = {}
         self._by_bare_form: dict[str, str] = {}
         for word, count in self._frequency.items():
+            self._by_length.setdefault(len(word), []).append(word)
             bare = strip_accents(word)
             if bare != word and count > self._frequency.get(self._by_bare_form.get(bare, ""), 0):
                 self._by_bare_form[bare] = word
@@ -87,24 +93,34 @@ class SpellcheckerDictionary:
         accented = self._by_bare_form.get(strip_accents(word))
         if accented is not None:
             return accented
-        candidates = self._known(self._spell.edit_distance_1(word))
-        if not candidates and len(word) <= MAX_TWO_EDIT_LENGTH:
-            candidates = {
-                second
-                for first in self._spell.edit_distance_1(word)
-                for second in self._known(self._spell.edit_distance_1(first))
-            }
+        # Every word within two edits (insert, delete, replace, swap two neighbours), found
+        # by rapidfuzz among the words of about the same length: a few milliseconds.
+        edits = 1 if len(word) <= SHORT_WORD else MAX_EDITS
+        candidates: list[tuple[str, int]] = []
+        for size in range(len(word) - edits, len(word) + edits + 1):
+            bucket = self._by_length.get(size)
+            if bucket:
+                found = process.extract(
+                    word, bucket, scorer=OSA.distance, score_cutoff=edits, limit=None
+                )
+                candidates += [(candidate, distance) for candidate, distance, _ in found]
         if not candidates:
             return None
         bare = strip_accents(word)
-        same_letters = [c for c in candidates if strip_accents(c) == bare]
-        return max(same_letters or candidates, key=self._rank)
 
-    def _known(self, words: Iterable[str]) -> set[str]:
-        return {w for w in words if w in self._frequency}
+        def rank(candidate: tuple[str, int]) -> tuple[bool, int, bool, int, str]:
+            # Same letters but for accents first, then fewer edits, then the same first
+            # letter (writers rarely miss the first one), then the more frequent word.
+            text, distance = candidate
+            return (
+                strip_accents(text) != bare,
+                distance,
+                strip_accents(text[:1]) != bare[:1],
+                -self._frequency[text],
+                text,
+            )
 
-    def _rank(self, word: str) -> tuple[int, str]:
-        return self._frequency.get(word, 0), word
+        return min(candidates, key=rank)[0]
 
 
 def british_variants(word: str) -> list[str]:

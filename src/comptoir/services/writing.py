@@ -23,10 +23,12 @@ from comptoir.domain.writing import (
     Dictionary,
     Language,
     Mechanism,
-    detect_language,
 )
 from comptoir.domain.writing import (
     check_message as check_with,
+)
+from comptoir.domain.writing import (
+    message_language as detect,
 )
 
 _lock = threading.Lock()
@@ -89,8 +91,9 @@ def check_message(
     channel_value = _choice("channel", channel, [c.value for c in Channel])
     mechanism_value = _choice("mechanism", mechanism, [m.value for m in Mechanism])
     chosen = _choice("language", language, ["auto", *LANGUAGES])
+    quick_replies, buttons, cards = tuple(quick_replies), tuple(buttons), tuple(cards)
     message_language: Language = (
-        detect_language(text, default=_language("locale", locale or "en"))
+        detect(text, quick_replies, buttons, cards, default=_language("locale", locale or "en"))
         if chosen == "auto"
         else _language("language", chosen)
     )

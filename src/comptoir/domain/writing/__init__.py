@@ -5,7 +5,7 @@ Pure: no I/O. Spelling reads words through a ``Dictionary`` passed in; the ready
 point with real dictionaries is ``comptoir.services.writing``.
 """
 
-from comptoir.domain.writing.checker import RULE_IDS, RULES, check_message
+from comptoir.domain.writing.checker import RULE_IDS, RULES, check_message, message_language
 from comptoir.domain.writing.dictionary import Dictionary
 from comptoir.domain.writing.language import detect_language
 from comptoir.domain.writing.model import (
@@ -19,6 +19,7 @@ from comptoir.domain.writing.model import (
     Severity,
     line_column,
 )
+from comptoir.domain.writing.rules.policy import promotional_wording
 
 __all__ = [
     "LANGUAGES",
@@ -35,4 +36,6 @@ __all__ = [
     "check_message",
     "detect_language",
     "line_column",
+    "message_language",
+    "promotional_wording",
 ]

@@ -86,7 +86,10 @@ def check_message(
     ("instagram", "message_tag"); an unknown one raises ValueError."""
     if preview_chars < 1:
         raise ValueError("preview_chars must be at least 1")
-    detected: Language = language or detect_language(text, default=locale)
+    quick_replies, buttons, cards = tuple(quick_replies), tuple(buttons), tuple(cards)
+    detected: Language = language or message_language(
+        text, quick_replies, buttons, cards, default=locale
+    )
     draft = Draft(
         text=text,
         channel=Channel(channel),
@@ -94,14 +97,30 @@ def check_message(
         language=detected,
         locale=locale,
         preview_chars=preview_chars,
-        quick_replies=tuple(quick_replies),
-        buttons=tuple(buttons),
-        cards=tuple(cards),
+        quick_replies=quick_replies,
+        buttons=buttons,
+        cards=cards,
         workspace_words=frozenset(workspace_words),
         dictionary=(dictionaries or {}).get(detected),
     )
     findings = [finding for rule in rules for finding in rule.run(draft)]
     return CheckResult(language=detected, findings=tuple(sorted(findings, key=_order)), text=text)
+
+
+def message_language(
+    text: str,
+    quick_replies: Iterable[str | None] = (),
+    buttons: Iterable[str] = (),
+    cards: Iterable[Card] = (),
+    *,
+    default: Language = "en",
+) -> Language:
+    """The language of a message with its parts: short texts say little, so the quick
+    replies, buttons and cards are read with it."""
+    parts = [text, *(t for t in quick_replies if t), *buttons]
+    for card in cards:
+        parts += [card.title, card.subtitle, *card.buttons]
+    return detect_language("\n".join(parts), default=default)
 
 
 def _order(finding: Finding) -> tuple[int, str, int, int]:

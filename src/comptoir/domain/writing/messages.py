@@ -203,8 +203,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Gardez les {limit} choix les plus utiles, ou posez la question en deux temps.",
     ),
     "quick_reply.title_too_long": (
-        "Quick-reply title of {size} characters: only {limit} show, “{cut}”.",
-        "Titre de réponse rapide de {size} caractères : seuls {limit} s'affichent, « {cut} ».",
+        "Quick-reply title of {size} characters: only {limit} show, {cut}.",
+        "Titre de réponse rapide de {size} caractères : seuls {limit} s'affichent, {cut}.",
     ),
     "quick_reply.empty_title": (
         "A text quick reply needs a title.",
@@ -219,8 +219,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Gardez les {limit} actions les plus utiles.",
     ),
     "button.title_too_long": (
-        "Button title of {size} characters: the limit is {limit}, “{cut}”.",
-        "Titre de bouton de {size} caractères : la limite est de {limit}, « {cut} ».",
+        "Button title of {size} characters: the limit is {limit}, {cut}.",
+        "Titre de bouton de {size} caractères : la limite est de {limit}, {cut}.",
     ),
     "button.empty_title": ("A button needs a title.", "Un bouton doit avoir un titre."),
     "button.text_too_long": (
@@ -238,12 +238,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "card.too_many.fix": ("Keep the {limit} best cards.", "Gardez les {limit} meilleures cartes."),
     "card.title_too_long": (
-        "Card title of {size} characters: the limit is {limit}, “{cut}”.",
-        "Titre de carte de {size} caractères : la limite est de {limit}, « {cut} ».",
+        "Card title of {size} characters: the limit is {limit}, {cut}.",
+        "Titre de carte de {size} caractères : la limite est de {limit}, {cut}.",
     ),
     "card.subtitle_too_long": (
-        "Card subtitle of {size} characters: the limit is {limit}, “{cut}”.",
-        "Sous-titre de carte de {size} caractères : la limite est de {limit}, « {cut} ».",
+        "Card subtitle of {size} characters: the limit is {limit}, {cut}.",
+        "Sous-titre de carte de {size} caractères : la limite est de {limit}, {cut}.",
     ),
     "card.empty_title": ("A card needs a title.", "Une carte doit avoir un titre."),
     "title.fix": (

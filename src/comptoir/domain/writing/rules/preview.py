@@ -95,7 +95,7 @@ def check_long_first_sentence(draft: Draft) -> Iterator[Hit]:
     if first is None or len(first.text) <= draft.preview_chars:
         return
     cut = first.start + draft.preview_chars
-    comma = draft.text.rfind(",", first.start, cut)
+    comma = draft.text.rfind(", ", first.start, cut)  # a comma between words, not in 19,90
     if comma > first.start + 20:
         fix = draft.say(
             "preview.long_first_sentence.fix.comma", before=_tail(draft.text, comma + 1)

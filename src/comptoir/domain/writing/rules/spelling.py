@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 
 from comptoir.domain.writing.dictionary import Dictionary
 from comptoir.domain.writing.messages import quote
@@ -27,6 +28,9 @@ from comptoir.domain.writing.tokens import (
 )
 
 _ELISION_RE = re.compile(r"^(?:[ldjnsctm]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu)'")
+#: Unknown words reported per message: past this, the text is not in the language checked
+#: (or not text), and looking for corrections would only cost time.
+MAX_REPORTED = 20
 _SHORTEST_CHECKED_NAME = 4
 _DOUBLED_RE = re.compile(r"(.)\1")  # capitalised words shorter than this are always taken for names
 
@@ -82,23 +86,18 @@ class _Speller:
 def check_spelling(draft: Draft) -> Iterator[Hit]:
     if draft.dictionary is None:
         return
-    speller = _Speller(
-        draft.dictionary, draft.language, workspace_vocabulary(draft.workspace_words)
-    )
+    vocabulary = workspace_vocabulary(draft.workspace_words)
+    speller = _Speller(draft.dictionary, draft.language, vocabulary)
+    reported = 0
     for target, text in draft.pieces():
         starts = _sentence_starts(text)
         for token in words(text):
+            if reported >= MAX_REPORTED:
+                return
             hit = _check_word(draft, speller, token, token.start in starts)
             if hit is not None:
-                yield Hit(
-                    hit.start,
-                    hit.end,
-                    hit.message,
-                    hit.suggestion,
-                    hit.severity,
-                    target,
-                    hit.replacement,
-                )
+                reported += 1
+                yield replace(hit, target=target)
 
 
 def _check_word(draft: Draft, speller: _Speller, token: Token, starts_sentence: bool) -> Hit | None:
