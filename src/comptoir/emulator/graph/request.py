@@ -134,6 +134,8 @@ def extract_token(
         if scheme.lower() in ("bearer", "oauth") and value.strip():
             token = value.strip()
     proof = params.pop("appsecret_proof", None)
+    if proof is None:
+        proof = query.get("appsecret_proof")
     return token, proof if isinstance(proof, str) else None
 
 
@@ -141,7 +143,9 @@ def merge_query(query: dict[str, str], params: dict[str, Any]) -> dict[str, Any]
     """Query parameters fill in what the body does not give (the body wins)."""
     if not query:
         return params
-    merged: dict[str, Any] = {k: v for k, v in query.items() if k != "access_token"}
+    merged: dict[str, Any] = {
+        k: v for k, v in query.items() if k not in ("access_token", "appsecret_proof")
+    }
     merged.update(params)
     return merged
 
