@@ -321,6 +321,7 @@ APPENDIX_C = [
     (400, 10, None, "(#10) Permission denied", E.PermissionDeniedError),
     (400, 10, 1893015, "(#10) This user has stopped notifications", E.NotificationsStoppedError),
     (400, 2018300, None, "Another app controls this thread.", E.ThreadControlledElsewhereError),
+    (400, 10, 2018300, "(#10) Another app controls this thread.", E.ThreadControlledElsewhereError),
     (400, 4, 2018354, "Marketing Messages – There has to be a minimum delay", E.RateLimitedError),
     (400, 200, 1545041, "Message Not Sent: unavailable", E.RecipientUnavailableError),
     (400, 32, None, "(#32) Page request limit reached", E.RateLimitedError),

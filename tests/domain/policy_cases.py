@@ -164,6 +164,7 @@ RN_SEND = Mechanism.NOTIFICATION_MESSAGES
 PAID = Mechanism.MARKETING_MESSAGE
 AFTER_RN_SHUTDOWN = at("2026-03-02T12:00:00")
 AFTER_WIND_DOWN = at("2025-10-01T12:00:00")
+LATE_2026 = at("2026-07-01T12:00:00")
 
 
 def c(
@@ -288,6 +289,16 @@ CASES: tuple[PolicyCase, ...] = (
         BARE,
         no(BlockCode.WINDOW_CLOSED),
         OUTSIDE,
+    ),
+    c(
+        "agent-asks-human-agent-without-feature",
+        NOW,
+        tag(AGENT, "HUMAN_AGENT"),
+        wrote(NOW, 30 * H),
+        replace(PAGE, human_agent=False),
+        no(BlockCode.FEATURE_MISSING, Mechanism.UTILITY),
+        OUTSIDE,
+        "a tag the app may not use is an exception that does not apply",
     ),
     c(
         "agent-30h-promotional",
@@ -558,7 +569,7 @@ CASES: tuple[PolicyCase, ...] = (
         with_tokens(wrote(NOW, 30 * D), token(OTN, NOW, 10 * D)),
         PAGE,
         no(BlockCode.FEATURE_MISSING),
-        GraphCode(10),
+        GraphCode(100),
     ),
     c(
         "bot-does-not-spend-otn",
@@ -774,6 +785,16 @@ CASES: tuple[PolicyCase, ...] = (
         wrote(NOW, H),
         replace(PAGE, restricted_until=NOW + 2 * D),
         no(BlockCode.PAGE_RESTRICTED),
+        GraphCode(368),
+        "before 2026-06-25 a restriction answered 368",
+    ),
+    c(
+        "page-restricted-after-june-2026",
+        LATE_2026,
+        AGENT,
+        wrote(LATE_2026, H),
+        replace(PAGE, restricted_until=LATE_2026 + 2 * D),
+        no(BlockCode.PAGE_RESTRICTED),
         GraphCode(10, 1893063),
     ),
     c(
@@ -792,7 +813,7 @@ CASES: tuple[PolicyCase, ...] = (
         wrote(NOW, H, controlled_elsewhere=True),
         PAGE,
         no(BlockCode.THREAD_CONTROLLED_ELSEWHERE),
-        GraphCode(2018300),
+        GraphCode(10, 2018300),
     ),
     # -- sender actions and opt-in requests -----------------------------------------------
     c(

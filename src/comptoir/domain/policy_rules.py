@@ -36,6 +36,7 @@ RN_SHUTDOWN = _day("2026-02-10")
 UPDATE_TAGS_RETIRED = _day("2026-04-27")
 UTILITY_FIRST_SEEN = _day("2025-09-29")
 MM_API_LAUNCH = _day("2025-07-01")
+RESTRICTION_SUBCODE = _day("2026-06-25")
 
 
 class Feature(StrEnum):
@@ -139,7 +140,9 @@ _HUMAN_AGENT = TagTerms(
     max_age=7 * DAY,
     human_only=True,
     feature=Feature.HUMAN_AGENT,
-    missing_feature_error=GraphCode(10),
+    # A tag the app may not use is an exception that does not apply: "outside of allowed
+    # window ... or invalid exception" (reference §4.2, 10/2018278).
+    missing_feature_error=OUTSIDE_WINDOW,
 )
 _NEWS = TagTerms(
     "NON_PROMOTIONAL_SUBSCRIPTION",
@@ -226,9 +229,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "otn.missing_feature_error",
-        GraphCode(10),
-        source="GERR",
-        note="UNVERIFIED: 10 (permission) used.",
+        GraphCode(100),
+        source="reference §4.2, §9.1",
+        note="UNVERIFIED: without the feature no token can have been issued, so the token "
+        "is invalid: 100 used, as for a spent token.",
     ),
     # -- notification_messages tokens, Send-API path (reference §9.2) ------------------------
     Rule("notification_messages.min_gap", 24 * HOUR, until=RN_WIND_DOWN, source="RN (DAILY)"),
@@ -293,11 +297,23 @@ RULES: tuple[Rule, ...] = (
     Rule("recipient.blocked_error", GraphCode(551, 1545041), source="ERR; courier #421"),
     Rule(
         "page.restricted_error",
-        GraphCode(10, 1893063),
-        source="ERR; CHLOG Jun 25 2026",
-        note="The subcode is documented from Jun 25 2026; used for every restriction.",
+        GraphCode(368),
+        until=RESTRICTION_SUBCODE,
+        source="PAGEMSG; GERR ('temporarily blocked for policies violations')",
     ),
-    Rule("thread.controlled_elsewhere_error", GraphCode(2018300), source="ERR; CR"),
+    Rule(
+        "page.restricted_error",
+        GraphCode(10, 1893063),
+        since=RESTRICTION_SUBCODE,
+        source="ERR; CHLOG Jun 25 2026",
+    ),
+    Rule(
+        "thread.controlled_elsewhere_error",
+        GraphCode(10, 2018300),
+        source="ERR; CR",
+        note="UNVERIFIED code: the reference prints 2018300 alone; read as a subcode of 10, "
+        "like the other routing errors (2018321, 2018171) of the same table.",
+    ),
 )
 
 # fmt: off

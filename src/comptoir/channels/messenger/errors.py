@@ -10,7 +10,7 @@
     │   ├── RetiredTagError            100/1893061: a message tag Meta no longer accepts
     │   └── NoMatchingUserError        100/2018001: the PSID is unknown to this Page
     ├── AccessTokenError               190: the Page token is invalid; re-connect the Page
-    ├── ThreadControlledElsewhereError 2018300: another app owns the conversation
+    ├── ThreadControlledElsewhereError 10/2018300, 10/2018321: another app owns the thread
     ├── PrivateReplyError              10900, 10903: the private reply was used or is too late
     ├── RateLimitedError               613, 4, 80006, 32, 80001, 17, 9: back off ``retry_after``
     └── TransientError                 1200, 2, 1, HTTP 5xx, connection failures: retry
@@ -138,6 +138,8 @@ _BY_CODE_AND_SUBCODE: dict[tuple[int, int], type[GraphAPIError]] = {
     (10, 1893063): PageRestrictedError,
     (10, 1893015): NotificationsStoppedError,
     (10, 2018108): RecipientUnavailableError,
+    (10, 2018300): ThreadControlledElsewhereError,
+    (10, 2018321): ThreadControlledElsewhereError,
     (100, 1893061): RetiredTagError,
     (100, 2018001): NoMatchingUserError,
     (200, 1545041): RecipientUnavailableError,
