@@ -14,7 +14,6 @@ Lists answer ``{"data": [...]}``. Times are given twice: ``time`` (ISO-8601, UTC
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -56,12 +55,12 @@ if TYPE_CHECKING:
     from comptoir.emulator.core import Emulator
     from comptoir.emulator.state import Page, Person
 
-logger = logging.getLogger(__name__)
-
 Handler = Callable[[Request], Awaitable[Response]]
 
 #: Control given to an app lasts 24 hours unless told otherwise (reference §6.3).
 THREAD_CONTROL_SECONDS = 24 * 3600
+#: The longest restriction or thread control the control API accepts (ten years).
+MAX_DAYS = 3650
 
 
 def error_response(message: str, status: int) -> JSONResponse:
@@ -183,8 +182,8 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
         days = body.get("days")
         if days is not None and (isinstance(days, bool) or not isinstance(days, int | float)):
             raise ControlError("'days' must be a number")
-        if days is not None and days <= 0:
-            raise ControlError("'days' must be positive")
+        if days is not None and not 0 < days <= MAX_DAYS:
+            raise ControlError(f"'days' must be between 0 and {MAX_DAYS}")
         event = policy_enforcement(page, clock, action, reason, days)
         report = await webhook_report(page, [event])
         return JSONResponse({"restricted_until": iso(page.restricted_until_ms), "webhook": report})
@@ -275,9 +274,13 @@ def control_routes(emulator: Emulator) -> list[BaseRoute]:
             raise ControlError("'app_id' must be a numeric string, 'page_inbox' or null")
         expires_in = body.get("expires_in", THREAD_CONTROL_SECONDS)
         if expires_in is not None and (
-            isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0
+            isinstance(expires_in, bool)
+            or not isinstance(expires_in, int)
+            or not 0 < expires_in <= MAX_DAYS * 24 * 3600
         ):
-            raise ControlError("'expires_in' must be a positive number of seconds")
+            raise ControlError(
+                f"'expires_in' must be a positive number of seconds, at most {MAX_DAYS} days"
+            )
         metadata = str_field(body, "metadata", required=False) or ""
         notify = body.get("notify", True)
         if not isinstance(notify, bool):

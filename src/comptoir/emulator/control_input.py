@@ -18,6 +18,9 @@ from comptoir.emulator.world import WEBHOOK_FIELDS
 if TYPE_CHECKING:
     from comptoir.emulator.core import Emulator
 
+#: The clock may move forward by at most a hundred years at a time.
+MAX_ADVANCE_SECONDS = 100 * 365 * 24 * 3600
+
 
 class ControlError(Exception):
     """Bad input to the control API, answered as ``{"error": {"message"}}``."""
@@ -123,6 +126,8 @@ def move_clock(emulator: Emulator, body: dict[str, Any]) -> None:
             raise ControlError(f"'set' is not an ISO-8601 instant: {raw[:40]!r}") from exc
         if instant.tzinfo is None:
             raise ControlError("'set' must carry a time zone, for example 2026-05-01T12:00:00Z")
+        if not 1970 <= instant.year <= 9000:
+            raise ControlError("'set' must be between the years 1970 and 9000")
         clock.set(instant)
     if "advance" in body:
         seconds = body["advance"]
@@ -130,4 +135,6 @@ def move_clock(emulator: Emulator, body: dict[str, Any]) -> None:
             raise ControlError("'advance' must be a number of seconds")
         if seconds < 0:
             raise ControlError("'advance' must not be negative (use 'set' to go back)")
+        if seconds > MAX_ADVANCE_SECONDS:
+            raise ControlError("'advance' must be at most 100 years (3153600000 seconds)")
         clock.advance(float(seconds))

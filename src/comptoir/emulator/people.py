@@ -233,7 +233,7 @@ class People:
         if item is None or item.page_id != page.page_id or item.psid != person.psid:
             raise ActionError(f"no message with mid {mid!r} in this thread", 404)
         reaction = action.get("reaction", item.reactions.get("user") if verb == "unreact" else None)
-        if reaction not in REACTIONS:
+        if not isinstance(reaction, str) or reaction not in REACTIONS:
             raise ActionError(f"'reaction' must be one of: {', '.join(REACTIONS)}")
         now = self.clock.now_ms()
         if verb == "react":

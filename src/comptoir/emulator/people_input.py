@@ -90,7 +90,7 @@ def parse_attachments(value: Any) -> list[dict[str, Any]]:
         if not isinstance(raw, dict):
             raise ActionError(f"attachments[{index}] must be an object with 'type' and 'payload'")
         kind = raw.get("type")
-        if kind not in ATTACHMENT_TYPES:
+        if not isinstance(kind, str) or kind not in ATTACHMENT_TYPES:
             raise ActionError(
                 f"attachments[{index}].type must be one of: {', '.join(sorted(ATTACHMENT_TYPES))}"
             )
@@ -118,7 +118,7 @@ def parse_referral(value: Any, *, default_source: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise ActionError("'referral' must be an object such as {'ref': 'summer_coupon'}")
     source = value.get("source", default_source)
-    if source not in REFERRAL_SOURCES:
+    if not isinstance(source, str) or source not in REFERRAL_SOURCES:
         raise ActionError(f"referral source must be one of: {', '.join(sorted(REFERRAL_SOURCES))}")
     ref = value.get("ref")
     if ref is not None and (not isinstance(ref, str) or not REF_PATTERN.match(ref)):

@@ -15,10 +15,10 @@ dispatcher
 * signs the exact bytes it sends (``X-Hub-Signature-256``, and the legacy sha1
   ``X-Hub-Signature`` when configured), serialised with non-ASCII escaped as ``\\uXXXX``;
 * counts any non-2xx answer or a timeout (``timeout_seconds``) as a failure and retries on
-  Meta's schedule (``webhook_retries.RETRY_DELAYS_SECONDS``, divided by ``retry_factor``). After 15
-  minutes (uncompressed) of failures the Page's webhook is flagged *failing*; when a delivery
-  gives up after an hour of failures the app is unsubscribed from the Page (§1.6), as Meta
-  does, and the control API's ``PUT /_emulator/pages/{id}/webhook`` subscribes it again.
+  Meta's schedule (``webhook_retries``, delays divided by ``retry_factor``). After 15 minutes
+  (uncompressed) of failures the Page's webhook is flagged *failing*; when a delivery gives
+  up after an hour of failures the app is unsubscribed from the Page (§1.6), as Meta does,
+  and the control API's ``PUT /_emulator/pages/{id}/webhook`` subscribes it again.
 
 Every POST is recorded in ``state.webhooks`` as a :class:`WebhookDelivery`.
 """
@@ -62,6 +62,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EntryKind = Literal["messaging", "standby", "changes"]
+
+#: Settings are only checked for being non-negative; these bounds keep timers sane.
+_LONGEST_WAIT = 24 * 3600.0
+_LONGEST_BATCH_WINDOW = 60.0
 
 #: Meta's crawler user agent, which callbacks sometimes allow-list.
 USER_AGENT = "facebookexternalua"
@@ -256,7 +260,7 @@ class WebhookDispatcher:
             settings = self._config.webhooks
             size = max(settings.batch_size, 1)
             if size > 1 and settings.batch_window_ms > 0 and len(channel.queue) < size:
-                await asyncio.sleep(settings.batch_window_ms / 1000)
+                await asyncio.sleep(min(settings.batch_window_ms / 1000, _LONGEST_BATCH_WINDOW))
             batch = [channel.queue.popleft() for _ in range(min(size, len(channel.queue)))]
             page = self._state.pages.get(page_id)
             if page is None:
@@ -308,7 +312,7 @@ class WebhookDispatcher:
 
     def _schedule_retry(self, page_id: str, delivery: WebhookDelivery, delay: float) -> None:
         factor = self._config.webhooks.retry_factor
-        wait = delay / factor if factor > 0 else 0.0
+        wait = min(delay / factor, _LONGEST_WAIT) if factor > 0 else 0.0
         delivery.next_attempt_ms = self._clock.now_ms() + int(wait * 1000)
 
         async def later() -> None:
@@ -338,7 +342,7 @@ class WebhookDispatcher:
             headers["X-Hub-Signature"] = sign(raw, page.app_secret, "sha1")
         delivery.attempts += 1
         delivery.next_attempt_ms = None
-        timeout = self._config.webhooks.timeout_seconds
+        timeout = min(self._config.webhooks.timeout_seconds, _LONGEST_WAIT)
         try:
             # The deadline covers the whole exchange, whatever the transport.
             async with asyncio.timeout(timeout):
@@ -380,7 +384,7 @@ class WebhookDispatcher:
         challenge = str(secrets.randbelow(9 * 10**9) + 10**9)
         params = {"hub.mode": "subscribe", "hub.verify_token": verify_token}
         params["hub.challenge"] = challenge
-        timeout = self._config.webhooks.timeout_seconds
+        timeout = min(self._config.webhooks.timeout_seconds, _LONGEST_WAIT)
         try:
             async with asyncio.timeout(timeout):
                 response = await self._client.get(url, params=params, timeout=timeout)
