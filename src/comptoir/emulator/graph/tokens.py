@@ -33,7 +33,7 @@ async def tokens_endpoint(ctx: GraphContext, request: GraphRequest, node: str) -
     tokens = sorted(
         (t for t in ctx.emulator.state.tokens.values()
          if t.page_id == page.page_id and t.kind == "notification_messages"),
-        key=lambda t: (t.created_ms, t.token),
+        key=lambda t: t.created_ms,  # stable: creation order within a millisecond
     )  # fmt: skip
     if str(params.get("do_not_return_duplicates", "")).lower() == "true":
         newest = {t.psid: t for t in tokens}
