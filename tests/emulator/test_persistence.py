@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from comptoir.emulator.persistence import Persistence
-from comptoir.emulator.state import EmulatorState, NotificationToken
+from comptoir.emulator.state import EmulatorState, NotificationToken, Upload
 from tests.emulator.harness import emulator_world
 
 pytestmark = pytest.mark.anyio
@@ -90,3 +90,38 @@ async def test_an_unreadable_row_is_skipped_not_fatal(tmp_path: Path) -> None:
     async with emulator_world(data_dir=tmp_path) as world:
         assert list(world.emulator.state.pages) == [page["page_id"]]
         assert world.emulator.state.people == {}
+
+
+async def test_removed_entities_are_removed_from_the_database(tmp_path: Path) -> None:
+    async with emulator_world(data_dir=tmp_path) as world:
+        page = await world.create_page(webhook=False)
+        psid = await world.create_person(page["page_id"])
+        state = world.emulator.state
+        for value in ("8700000000000001", "8700000000000002"):
+            state.tokens[value] = NotificationToken(
+                token=value,
+                kind="notification_messages",
+                page_id=page["page_id"],
+                psid=psid,
+                created_ms=1,
+            )
+        store = world.emulator.persistence
+        assert store is not None
+        await store.flush(state)
+        del state.tokens["8700000000000001"]
+        assert await store.flush(state) == 1
+    async with emulator_world(data_dir=tmp_path) as world:
+        assert list(world.emulator.state.tokens) == ["8700000000000002"]
+
+
+async def test_counter_made_ids_continue_after_a_restart(tmp_path: Path) -> None:
+    async with emulator_world(data_dir=tmp_path) as world:
+        page = await world.create_page(webhook=False)
+        first = world.emulator.state.new_numeric_id("68")
+        world.emulator.state.uploads[first] = Upload(
+            attachment_id=first, page_id=page["page_id"], type="image", url=None, created_ms=1
+        )
+    async with emulator_world(data_dir=tmp_path) as world:
+        following = world.emulator.state.new_numeric_id("68")
+        assert int(following) > int(first)
+        assert following not in world.emulator.state.uploads

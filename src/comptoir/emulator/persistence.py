@@ -9,7 +9,10 @@ Writes are behind the state: ``start`` runs a loop that every ``interval`` secon
 serialises each entity, compares it with what was last written and writes only the changed
 ones, in a worker thread so the event loop never waits on the disk; ``aclose`` writes the last
 changes. Comparing serialisations means any change is seen, whoever made it, without the
-rest of the emulator having to report what it touched. ``load`` fills a fresh state at start.
+rest of the emulator having to report what it touched; thread items, the bulk of the state,
+are compared on the fields that change after they are sent (text, delivered, read,
+reactions), and a large world is scanned less often (at most a sixth of the time).
+``load`` fills a fresh state at start.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import asyncio
 import itertools
 import logging
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +62,10 @@ class Persistence:
         self.path = path
         self.interval = interval
         self._connection: sqlite3.Connection | None = None
-        #: What the database holds now: (kind, key) -> serialised entity.
-        self._written: dict[Key, bytes] = {}
+        #: What the database holds now: (kind, key) -> mark (see ``_mark``).
+        self._marks: dict[str, dict[str, Hashable]] = {}
+        self._pending_marks: dict[str, dict[str, Hashable]] = {}
+        self.last_scan_seconds = 0.0
         self._seq = 0
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -88,7 +94,7 @@ class Persistence:
             entity = self._decode(kind, key, data)
             if entity is None:
                 continue
-            self._written[(kind, key)] = bytes(data)
+            self._marks.setdefault(kind, {})[key] = _mark(kind, entity)
             self._seq = max(self._seq, seq)
             if isinstance(entity, Page):
                 state.add_page(entity)
@@ -138,7 +144,9 @@ class Persistence:
 
     async def _run(self, state: EmulatorState) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            # A large world takes longer to scan: wait at least 5 scans' time, so the scan
+            # never takes more than a sixth of the loop.
+            await asyncio.sleep(max(self.interval, 5 * self.last_scan_seconds))
             try:
                 await self.flush(state)
             except (sqlite3.Error, OSError) as exc:
@@ -147,28 +155,42 @@ class Persistence:
     async def flush(self, state: EmulatorState) -> int:
         """Write what changed since the last flush; returns the number of rows touched."""
         async with self._lock:
+            started = time.perf_counter()
             upserts, deletes = self._changes(state)
+            self.last_scan_seconds = time.perf_counter() - started
             if not upserts and not deletes:
                 return 0
-            await asyncio.to_thread(self._write, upserts, deletes)
-            for kind, key, _, data in upserts:
-                self._written[(kind, key)] = data
-            for key_pair in deletes:
-                self._written.pop(key_pair, None)
+            try:
+                await asyncio.to_thread(self._write, upserts, deletes)
+            finally:
+                pending, self._pending_marks = self._pending_marks, {}
+            for kind, marks in pending.items():
+                self._marks.setdefault(kind, {}).update(marks)
+            for kind, key in deletes:
+                self._marks.get(kind, {}).pop(key, None)
             return len(upserts) + len(deletes)
 
     def _changes(self, state: EmulatorState) -> tuple[list[tuple[str, str, int, bytes]], list[Key]]:
         upserts: list[tuple[str, str, int, bytes]] = []
-        seen: set[Key] = set()
-        for kind, key, entity in _entities(state):
-            pair = (kind, key)
-            seen.add(pair)
-            data = _ENCODER.encode(entity)
-            if self._written.get(pair) != data:
-                if pair not in self._written:
-                    self._seq += 1
-                upserts.append((kind, key, self._seq, data))
-        deletes = [pair for pair in self._written if pair not in seen]
+        deletes: list[Key] = []
+        for kind, entities in _groups(state):
+            marks = self._marks.setdefault(kind, {})
+            pending = self._pending_marks.setdefault(kind, {})
+            scanned = new = 0
+            for key, entity in entities:
+                scanned += 1
+                mark = _mark(kind, entity)
+                if marks.get(key) != mark:
+                    if key not in marks:
+                        new += 1
+                        self._seq += 1
+                    data = mark if isinstance(mark, bytes) else _ENCODER.encode(entity)
+                    upserts.append((kind, key, self._seq, data))
+                    pending[key] = mark
+            if scanned != len(marks) + new:
+                # Something was removed from the state: find what (rare, so a second pass).
+                present = {key for key, _ in _groups_of(state, kind)}
+                deletes.extend((kind, key) for key in marks if key not in present)
         return upserts, deletes
 
     def _write(self, upserts: list[tuple[str, str, int, bytes]], deletes: list[Key]) -> None:
@@ -185,7 +207,7 @@ class Persistence:
         """Forget everything (``POST /_emulator/reset``)."""
         async with self._lock:
             await asyncio.to_thread(self._clear)
-            self._written.clear()
+            self._marks.clear()
 
     def _clear(self) -> None:
         connection = self._connect()
@@ -228,20 +250,40 @@ _KINDS: dict[str, type[Any]] = {
 }
 
 
-def _entities(state: EmulatorState) -> Iterator[tuple[str, str, object]]:
-    """Every durable entity as (kind, key, entity); thread items in thread order."""
-    for page in state.pages.values():
-        yield "page", page.page_id, page
-    for (page_id, psid), person in state.people.items():
-        yield "person", f"{page_id}:{psid}", person
-    for items in state.threads.values():
-        for item in items:
-            yield "item", item.mid, item
-    for token in state.tokens.values():
-        yield "token", token.token, token
-    for request in state.optin_requests.values():
-        yield "optin_request", request.mid, request
-    for upload in state.uploads.values():
-        yield "upload", upload.attachment_id, upload
-    for right in state.private_replies.values():
-        yield "private_reply", right.object_id, right
+def _mark(kind: str, entity: object) -> Hashable:
+    """What tells whether an entity changed since it was written.
+
+    Thread items are many and change little (an edit, a reaction, delivered, read), so their
+    mark is those fields; every other entity's mark is its serialisation.
+    """
+    if kind == "item":
+        assert isinstance(entity, ThreadItem)
+        reactions = tuple(entity.reactions.items()) if entity.reactions else ()
+        return (entity.text, entity.delivered, entity.read, reactions)
+    return _ENCODER.encode(entity)
+
+
+def _groups(state: EmulatorState) -> Iterator[tuple[str, Iterable[tuple[str, object]]]]:
+    """Every durable entity, by kind, as (key, entity); thread items in thread order."""
+    for kind in _KINDS:
+        yield kind, _groups_of(state, kind)
+
+
+def _groups_of(state: EmulatorState, kind: str) -> Iterator[tuple[str, object]]:
+    if kind == "page":
+        yield from state.pages.items()
+    elif kind == "person":
+        for (page_id, psid), person in state.people.items():
+            yield f"{page_id}:{psid}", person
+    elif kind == "item":
+        for items in state.threads.values():
+            for item in items:
+                yield item.mid, item
+    elif kind == "token":
+        yield from state.tokens.items()
+    elif kind == "optin_request":
+        yield from state.optin_requests.items()
+    elif kind == "upload":
+        yield from state.uploads.items()
+    elif kind == "private_reply":
+        yield from state.private_replies.items()
