@@ -10,6 +10,7 @@ import pytest
 
 from comptoir.emulator.state import PAGE_INBOX_APP_ID
 from tests.emulator.factories import give_token, graph_world, make_page, make_person, text_to
+from tests.emulator.harness import CALLBACK_URL, VERIFY_TOKEN, emulator_world
 
 pytestmark = pytest.mark.anyio
 
@@ -328,3 +329,41 @@ async def test_marketing_message_refusals(setup: str, expected: tuple[int, int |
         response = await world.call("POST", "/v25.0/act_998877/messages", json=body)
     error = response.json()["error"]
     assert (error["code"], error.get("error_subcode")) == expected
+
+
+# ---- app subscriptions (Appendix B), with a real handshake -----------------------------------
+
+
+@pytest.mark.parametrize("verify_token", [VERIFY_TOKEN, "wrong-token"], ids=["verified", "refused"])
+async def test_app_subscription_runs_the_handshake(verify_token: str) -> None:
+    async with emulator_world() as world:
+        page = await world.create_page(webhook=False)
+        app_token = f"{page['app_id']}|{page['app_secret']}"
+        path = f"/v25.0/{page['app_id']}/subscriptions"
+        body = {
+            "object": "page",
+            "callback_url": CALLBACK_URL,
+            "verify_token": verify_token,
+            "fields": "messages,messaging_postbacks",
+        }
+        response = await world.client.post(path, params={"access_token": app_token}, data=body)
+        listed = await world.client.get(path, params={"access_token": app_token})
+        with_page_token = await world.client.get(
+            path, params={"access_token": page["page_access_token"]}
+        )
+        stored = world.emulator.state.pages[page["page_id"]]
+        handshakes = list(world.receiver.handshakes)
+    assert handshakes[0]["hub.verify_token"] == verify_token
+    assert with_page_token.json()["error"]["code"] == 15
+    if verify_token == VERIFY_TOKEN:
+        assert response.json() == {"success": True}
+        assert (stored.webhook_url, stored.webhook_verified) == (CALLBACK_URL, True)
+        assert listed.json()["data"][0]["callback_url"] == CALLBACK_URL
+        names = [f["name"] for f in listed.json()["data"][0]["fields"]]
+        assert names == ["messages", "messaging_postbacks"]
+    else:
+        error = response.json()["error"]
+        assert error["code"] == 2200
+        assert error["message"].startswith("(#2200) callback verification failed")
+        assert stored.webhook_url is None
+        assert listed.json() == {"data": []}

@@ -42,6 +42,8 @@ class GraphContext:
     #: "24 + 1" (before 2020-03-04): (page_id, psid) -> the qualifying action whose extra
     #: message after the window was used.
     plus_one_used: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: App-level webhook fields from ``POST /{app-id}/subscriptions``, by app id.
+    app_fields: dict[str, list[str]] = field(default_factory=dict)
 
     # ---- authentication ------------------------------------------------------------------
 

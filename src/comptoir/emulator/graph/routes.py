@@ -38,7 +38,10 @@ from comptoir.emulator.graph.request import (
     split_path,
 )
 from comptoir.emulator.graph.send import send_endpoint
-from comptoir.emulator.graph.subscriptions import subscribed_apps_endpoint
+from comptoir.emulator.graph.subscriptions import (
+    app_subscriptions_endpoint,
+    subscribed_apps_endpoint,
+)
 from comptoir.emulator.graph.templates_api import templates_endpoint
 from comptoir.emulator.graph.tokens import tokens_endpoint
 from comptoir.emulator.graph.uploads import upload_endpoint
@@ -54,6 +57,7 @@ EDGES: dict[str, Handler] = {
     "messenger_profile": profile_endpoint,
     "custom_user_settings": user_settings_endpoint,
     "subscribed_apps": subscribed_apps_endpoint,
+    "subscriptions": app_subscriptions_endpoint,
     "notification_message_tokens": tokens_endpoint,
     "message_templates": templates_endpoint,
     **{
