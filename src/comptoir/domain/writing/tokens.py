@@ -113,7 +113,7 @@ def _skip_spaces(text: str, index: int) -> int:
 def _ends_with_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    before = re.search(r"(\w+)$", text[:dot])
+    before = re.search(r"(\w+)$", text[max(0, dot - 12) : dot])  # abbreviations are short
     if before is None:
         return False
     word = before.group(1).lower()

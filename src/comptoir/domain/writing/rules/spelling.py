@@ -110,13 +110,10 @@ def _check_word(draft: Draft, speller: _Speller, token: Token, starts_sentence: 
     word = normalise_word(original)
     if speller.known(word):
         return None
+    if capitalised and (not starts_sentence or len(word) < _SHORTEST_CHECKED_NAME):
+        return None  # most likely a name
     fixed = speller.suggest(word)
-    if capitalised and not (
-        starts_sentence
-        and len(word) >= _SHORTEST_CHECKED_NAME
-        and fixed is not None
-        and is_clear_typo(word, fixed)
-    ):
+    if capitalised and (fixed is None or not is_clear_typo(word, fixed)):
         return None
     language = draft.say(f"language.{draft.language}")
     end = token.start + len(original)
@@ -177,11 +174,16 @@ def _restore_form(original: str, fixed: str) -> str:
 
 
 def _sentence_starts(text: str) -> set[int]:
+    """Offsets of the words that open a sentence."""
     starts: set[int] = set()
-    spans = sentences(text)
-    tokens_ = list(words(text))
-    for span in spans:
-        first = next((t for t in tokens_ if span.start <= t.start < span.end), None)
-        if first is not None:
-            starts.add(first.start)
+    spans = iter(sentences(text))
+    current = next(spans, None)
+    for token in words(text):
+        while current is not None and token.start >= current.end:
+            current = next(spans, None)
+        if current is None:
+            break
+        if token.start >= current.start:
+            starts.add(token.start)
+            current = next(spans, None)
     return starts

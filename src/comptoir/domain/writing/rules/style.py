@@ -111,13 +111,12 @@ def check_emoji_overload(draft: Draft) -> Iterator[Hit]:
 
 
 def _longest_run(text: str, found: list[Span]) -> list[Span]:
-    best: list[Span] = []
-    current: list[Span] = []
-    for span in found:
-        if current and text[current[-1].end : span.start].strip() == "":
-            current.append(span)
-        else:
-            current = [span]
-        if len(current) > len(best):
-            best = list(current)
-    return best
+    """The longest stretch of emoji separated by nothing but spaces."""
+    best_start, best_end = 0, 0
+    start = 0
+    for index, span in enumerate(found):
+        if index and text[found[index - 1].end : span.start].strip() != "":
+            start = index
+        if index + 1 - start > best_end - best_start:
+            best_start, best_end = start, index + 1
+    return found[best_start:best_end]
