@@ -15,9 +15,15 @@ separate readings of the same reference and must not import each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+
+# The table's vocabulary, re-exported: callers import it from here.
+from comptoir.domain.policy_terms import Feature as Feature
+from comptoir.domain.policy_terms import GraphCode as GraphCode
+from comptoir.domain.policy_terms import QualifyingAction as QualifyingAction
+from comptoir.domain.policy_terms import Rule as Rule
+from comptoir.domain.policy_terms import RuleValue as RuleValue
+from comptoir.domain.policy_terms import TagTerms as TagTerms
 
 
 def _day(text: str) -> datetime:
@@ -37,77 +43,6 @@ UPDATE_TAGS_RETIRED = _day("2026-04-27")
 UTILITY_FIRST_SEEN = _day("2025-09-29")
 MM_API_LAUNCH = _day("2025-07-01")
 RESTRICTION_SUBCODE = _day("2026-06-25")
-
-
-class Feature(StrEnum):
-    """A Page feature (App Review or Page setting) some mechanisms need."""
-
-    HUMAN_AGENT = "human_agent"
-    NEWS_MESSAGING = "news_messaging"
-    UTILITY_MESSAGING = "utility_messaging"
-    ONE_TIME_NOTIFICATIONS = "one_time_notifications"
-    MARKETING_MESSAGES = "marketing_messages"
-
-
-class QualifyingAction(StrEnum):
-    """A person's action as the window rules see it (reference §3.1)."""
-
-    MESSAGE = "message"
-    POSTBACK = "postback"
-    QUICK_REPLY = "quick_reply"
-    REACTION = "reaction"
-    REFERRAL_EXISTING_THREAD = "referral_existing_thread"
-    AD_MESSAGE = "ad_message"
-    OPTIN = "optin"
-    DELIVERY = "delivery"
-    READ = "read"
-    COMMENT = "comment"
-    VISITOR_POST = "visitor_post"
-
-
-@dataclass(frozen=True, slots=True)
-class GraphCode:
-    """An error Meta answers with: ``code`` and optional ``error_subcode``."""
-
-    code: int
-    subcode: int | None = None
-
-    def __str__(self) -> str:
-        return str(self.code) if self.subcode is None else f"{self.code}/{self.subcode}"
-
-
-@dataclass(frozen=True, slots=True)
-class TagTerms:
-    """What a message tag allows while it is in force."""
-
-    tag: str
-    #: Longest time since the person's last message (None: no limit).
-    max_age: timedelta | None = None
-    #: Only a person (an agent) may send with it, never automation.
-    human_only: bool = False
-    #: Page feature needed, and what Meta answers without it.
-    feature: Feature | None = None
-    missing_feature_error: GraphCode | None = None
-    #: What Meta answers once the tag is out of force (or before it existed).
-    out_of_force_error: GraphCode = GraphCode(100)
-
-
-RuleValue = timedelta | GraphCode | TagTerms | frozenset[str] | bool
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One dated fact of the policy."""
-
-    name: str
-    value: RuleValue
-    since: datetime | None = None
-    until: datetime | None = None
-    source: str = ""
-    note: str = ""
-
-    def holds_at(self, at: datetime) -> bool:
-        return (self.since is None or at >= self.since) and (self.until is None or at < self.until)
 
 
 INVALID_TAG = GraphCode(100)
