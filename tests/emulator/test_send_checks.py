@@ -269,3 +269,19 @@ async def test_malformed_calls_get_a_graph_error(body: dict[str, Any], message: 
     assert error["type"] == "OAuthException"
     if message is not None:
         assert error["message"] == message
+
+
+async def test_reply_to_must_name_a_message_of_the_conversation() -> None:
+    async with graph_world() as world:
+        person = world.person()
+        other = world.person(first_name="Léa")
+        own_mid = world.emulator.state.thread(world.page.page_id, person.psid)[0].mid
+        other_mid = world.emulator.state.thread(world.page.page_id, other.psid)[0].mid
+        accepted = await world.send(text_to(person, reply_to={"mid": own_mid}))
+        refused = await world.send(text_to(person, reply_to={"mid": other_mid}))
+        silent = await world.send(text_to(person, notification_type="SILENT_PUSH"))
+        loud = await world.send(text_to(person, notification_type="LOUD"))
+    assert accepted.status_code == 200
+    assert "reply_to[mid]" in refused.json()["error"]["message"]
+    assert silent.status_code == 200
+    assert "notification_type" in loud.json()["error"]["message"]

@@ -50,6 +50,7 @@ from comptoir.emulator.state import (
 
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG", "UTILITY")
 SENDER_ACTIONS = ("MARK_SEEN", "TYPING_ON", "TYPING_OFF", "REACT", "UNREACT")
+NOTIFICATION_TYPES = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
 
 
 @dataclass(slots=True)
@@ -132,6 +133,7 @@ def _check(ctx: GraphContext, request: GraphRequest, node: str, now_ms: int) -> 
         )
         plan.content = check_message(message, content_ctx, files=request.files)
         plan.thread_control = check_send_control(param_object(params, "thread_control"), page)
+        _check_send_options(state, recipient, params)
     # 5. messaging type and tag
     _check_type_and_tag(plan, params, now)
     # 6. policy
@@ -184,6 +186,19 @@ def _check_sender_action(state: EmulatorState, plan: _Plan, params: dict[str, An
     if action == "REACT":
         reaction = fields.required_text(payload, "reaction", "payload[reaction]", 32)
     plan.reaction = (mid, reaction)
+
+
+def _check_send_options(state: EmulatorState, recipient: Recipient, params: dict[str, Any]) -> None:
+    """``notification_type`` and ``reply_to`` (a message of this conversation, §2.8)."""
+    fields.choice(params, "notification_type", "notification_type", NOTIFICATION_TYPES)
+    if params.get("reply_to") is None:
+        return
+    reply_to = param_object(params, "reply_to") or {}
+    mid = fields.required_text(reply_to, "mid", "reply_to[mid]")
+    item = state.messages.get(mid)
+    person = recipient.person
+    if item is None or item.page_id != person.page_id or item.psid != person.psid:
+        raise catalogue.param_must_be("reply_to[mid]", "a message of this conversation")
 
 
 def _check_type_and_tag(plan: _Plan, params: dict[str, Any], now: Any) -> None:
