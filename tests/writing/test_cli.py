@@ -200,3 +200,13 @@ def test_a_bad_json_file_is_a_usage_error_not_a_traceback(
     assert code == 2
     assert message in output
     assert "Traceback" not in output
+
+
+def test_a_binary_file_or_a_folder_is_a_usage_error(tmp_path: Path) -> None:
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+
+    assert lint(str(binary))[0] == 2
+    assert "is not UTF-8 text" in lint(str(binary))[1]
+    assert "is a folder" in lint(str(tmp_path))[1]
+    assert lint("Merci", "--words", str(binary))[0] == 2

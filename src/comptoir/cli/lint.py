@@ -138,12 +138,11 @@ def _payloads(
     if argument == "-":
         return [{"text": _strip_final_newline(sys.stdin.read()), **extra}], False
     path = Path(argument)
+    if _is_dir(path):
+        raise click.UsageError(f"{path} is a folder; give a message or a file")
     if not _is_file(path):
         return [{"text": argument, **extra}], False
-    try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.UsageError(f"cannot read {path}: {error.__class__.__name__}") from None
+    content = _read(path)
     if path.suffix.lower() != ".json":
         return [{"text": _strip_final_newline(content), **extra}], False
     try:
@@ -169,11 +168,24 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _read_words(path: Path) -> list[str]:
+def _is_dir(path: Path) -> bool:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.UsageError(f"cannot read {path}: {error.__class__.__name__}") from None
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise click.UsageError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _read_words(path: Path) -> list[str]:
+    lines = _read(path).splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 

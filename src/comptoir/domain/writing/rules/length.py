@@ -69,11 +69,11 @@ def check_button_template(draft: Draft) -> Iterator[Hit]:
 
 def check_readable(draft: Draft) -> Iterator[Hit]:
     size = len(draft.text.strip())
+    if size <= READABLE_CHARS:
+        return
     hard_limit = BUTTON_TEMPLATE_TEXT_LIMIT if draft.buttons else text_limit(draft.channel)
-    if (
-        READABLE_CHARS < size <= hard_limit
-        and overflow_index(draft.text, hard_limit, utf8=draft.channel is Channel.INSTAGRAM) is None
-    ):
+    utf8 = draft.channel is Channel.INSTAGRAM and not draft.buttons
+    if overflow_index(draft.text, hard_limit, utf8=utf8) is None:  # else the error says it all
         start = len(draft.text) - len(draft.text.lstrip()) + READABLE_CHARS
         yield Hit(
             start,
