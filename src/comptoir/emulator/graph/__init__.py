@@ -13,6 +13,7 @@ dispatches on ``(node, edge, method)``:
 ``POST .../{pass,take,request,release,extend}_thread_control``, ``GET .../thread_owner``
                                                ``thread_control.py``
 ``GET|POST|DELETE /{page}/subscribed_apps``     ``subscriptions.py``
+``GET|POST|DELETE /{app-id}/subscriptions``     ``subscriptions.py`` (app access token)
 ``GET /{page}/notification_message_tokens``     ``tokens.py``
 ``POST /act_{id}/messages``                    ``marketing.py``
 ``GET|POST /{page}/message_templates``          ``templates_api.py``
