@@ -7,5 +7,5 @@ driven by a control API and a phone-like web page.
 
 It must never import Comptoir's own policy code (``comptoir.domain``, ``comptoir.services``,
 ``comptoir.channels``): it is an independent implementation of the same rules, so that testing
-one against the other means something. ``tests/emulator/test_independence.py`` checks this.
+one against the other means something. ``tests/emulator/test_graph_independence.py`` checks this.
 """

@@ -35,7 +35,9 @@ class EmulatorClock:
 
     def set(self, instant: datetime) -> datetime:
         if instant.tzinfo is None:
-            raise ValueError("the instant must carry a time zone (for example 2026-05-01T12:00:00Z)")
+            raise ValueError(
+                "the instant must carry a time zone (for example 2026-05-01T12:00:00Z)"
+            )
         target = instant.timestamp()
         if self._frozen_at is not None:
             self._frozen_at = target

@@ -48,13 +48,13 @@ def build_emulator(
         data_dir.mkdir(parents=True, exist_ok=True)
         persistence = Persistence(data_dir / "emulator.sqlite3")
         persistence.load(state)
-    emulator = Emulator(
+    return Emulator(
         config=config,
         clock=clock,
         state=state,
         limiter=RateLimiter(config.rate_limits, clock),
-        webhooks=WebhookDispatcher(config=config, clock=clock, state=state,
-                                   transport=webhook_transport),
+        webhooks=WebhookDispatcher(
+            config=config, clock=clock, state=state, transport=webhook_transport
+        ),
         persistence=persistence,
     )
-    return emulator
