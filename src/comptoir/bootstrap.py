@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 #: event processor, outbox relay, outgoing webhooks...) to a new container, in this order.
 INSTALLERS: list[str] = [
     "comptoir.services.intake:install",
+    "comptoir.jobs.relay:install",
     "comptoir.jobs.outgoing_webhooks:install",
 ]
 

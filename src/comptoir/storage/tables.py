@@ -190,6 +190,15 @@ outbox = sa.Table(
     sa.Column("request", sa.JSON, nullable=False),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    #: Which claim holds the row (a relay only records results for its own claim).
+    sa.Column("claim_token", sa.String(64), nullable=True),
+    #: Set when a send may or may not have reached Meta (timeout, crash mid-send): the next
+    #: claim looks for the echo (``metadata`` = ``cpt:<message_id>``) before sending again.
+    sa.Column("unknown_since", UTCDateTime, nullable=True),
+    #: Sends made again after an unknown outcome: each one may have been a duplicate.
+    sa.Column("resends", sa.Integer, nullable=False, server_default="0"),
+    #: The policy request (sender, content kind, mechanism...) re-checked at send time.
+    sa.Column("intent", sa.JSON, nullable=False, default=dict),
     sa.Index("ix_outbox_due", "state", "priority", "available_at"),
 )
 

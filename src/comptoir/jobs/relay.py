@@ -1,0 +1,339 @@
+"""The outbox relay: claims due outbox rows, sends them, records what happened.
+
+Installed by ``install`` (``bootstrap.INSTALLERS``), it runs in the web process by default;
+several relays (in one process or several) can share a database, since claiming is atomic
+(``storage.outbox.claim_due``). The loop:
+
+* claims up to ``max_in_flight`` due rows, live replies before bulk, whenever it has room;
+  ``send_message`` wakes it right after its commit, otherwise it looks every
+  ``poll_interval`` (rows queued by another process, back-offs that came due);
+* sends each row as its own task (``delivery.Attempter``: policy re-check, the Page's rate
+  limiter, the Send API, the answer classified by error type);
+* a writer task records results in groups, one transaction per group, then publishes the
+  status changes on the bus (after commit) and queues the ``message.status`` outgoing
+  webhooks (inside the transaction);
+* a heartbeat keeps the claims of rows still in flight, so only a relay that died loses
+  them: its rows come back after ``lease`` as unknown outcomes (echo check, then re-send).
+
+``run_once`` does one claim-send-record round inline: tests drive the relay with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+
+from comptoir.bootstrap import Container
+from comptoir.channels.messenger.send_api import GraphClient
+from comptoir.jobs.delivery import Attempter, DeliveryStats, Result, RetryPolicy, TokenOpener
+from comptoir.jobs.ratelimit import MemoryLimiter, SendLimiter
+from comptoir.services.outgoing import MESSAGE_STATUS, enqueue_message_event
+from comptoir.storage import outbox as store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayConfig:
+    #: How long a claim holds a row; the heartbeat renews it while the row is in flight.
+    lease: float = 10.0
+    heartbeat: float = 3.0
+    poll_interval: float = 0.5
+    #: Rows being sent at once (each waits for the limiter, then for Meta).
+    max_in_flight: int = 64
+    #: Results written per transaction, at most.
+    write_batch: int = 500
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class OutboxRelay:
+    """The worker (``start``/``aclose``); ``wake`` after a commit that queued messages."""
+
+    def __init__(
+        self,
+        container: Container,
+        *,
+        config: RelayConfig | None = None,
+        limiter: SendLimiter | None = None,
+        client: GraphClient | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.container = container
+        self.config = config or RelayConfig()
+        settings = container.settings
+        self.client = client or GraphClient(
+            settings.graph_url, container.graph_http, settings.api_version
+        )
+        self._attempter = Attempter(
+            client=self.client,
+            limiter=limiter or MemoryLimiter(),
+            clock=container.clock,
+            retry=self.config.retry,
+            open_token=TokenOpener(container.secrets.open),
+            rng=rng or random.Random(),  # noqa: S311 - jitter, not security
+        )
+        self._name = secrets.token_hex(6)
+        self._claims = itertools.count(1)
+        self._wake = asyncio.Event()
+        self._results: asyncio.Queue[Result] = asyncio.Queue()
+        #: outbox id -> claim token, for rows being sent or waiting to be recorded.
+        self._in_flight: dict[int, str] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def stats(self) -> DeliveryStats:
+        return self._attempter.stats
+
+    @property
+    def limiter(self) -> SendLimiter:
+        """The per-Page limiter every sender of this process shares."""
+        return self._attempter.limiter
+
+    @limiter.setter
+    def limiter(self, limiter: SendLimiter) -> None:
+        self._attempter.limiter = limiter
+
+    def configure(self, config: RelayConfig) -> None:
+        """Change the settings (tests shorten delays); applies to the next attempts."""
+        self.config = config
+        self._attempter.retry = config.retry
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- the worker -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loops = [
+            asyncio.create_task(self._claim_loop(), name="outbox-relay-claim"),
+            asyncio.create_task(self._write_loop(), name="outbox-relay-write"),
+            asyncio.create_task(self._heartbeat_loop(), name="outbox-relay-heartbeat"),
+        ]
+
+    async def aclose(self) -> None:
+        """Stop. Rows still in flight stay claimed until their lease ends, and come back as
+        unknown outcomes to whichever relay runs next."""
+        for task in [*self._loops, *self._tasks]:
+            task.cancel()
+        for task in [*self._loops, *self._tasks]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._loops.clear()
+        self._tasks.clear()
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing is in flight (tests put a deadline around it)."""
+        await self._idle.wait()
+
+    async def _claim_loop(self) -> None:
+        while True:
+            self._wake.clear()  # before claiming: a wake during the claim is not lost
+            room = self.config.max_in_flight - len(self._in_flight)
+            claimed: list[store.ClaimedSend] = []
+            if room > 0:
+                try:
+                    claimed = await self._claim(room)
+                except Exception:
+                    log.exception("outbox relay: claiming failed; trying again shortly")
+            for claim in claimed:
+                self._in_flight[claim.outbox_id] = claim.claim_token
+                self._idle.clear()
+                task = asyncio.create_task(self._send_and_report(claim))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if claimed and len(claimed) == room:
+                await asyncio.sleep(0)  # more may be due: claim again once there is room
+                if len(self._in_flight) < self.config.max_in_flight:
+                    continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+
+    async def _send_and_report(self, claim: store.ClaimedSend) -> None:
+        try:
+            result = await self._attempter.attempt(claim)
+        except Exception as exc:
+            log.exception("outbox relay: unexpected error sending outbox row %s", claim.outbox_id)
+            result = self._crashed(claim, exc)
+        await self._results.put(result)
+
+    async def _write_loop(self) -> None:
+        while True:
+            batch = [await self._results.get()]
+            while len(batch) < self.config.write_batch and not self._results.empty():
+                batch.append(self._results.get_nowait())
+            try:
+                await self._record(batch)
+            except Exception:
+                log.exception("outbox relay: recording %d results failed", len(batch))
+            for result in batch:
+                self._in_flight.pop(result.claim.outbox_id, None)
+            if not self._in_flight:
+                self._idle.set()
+            self._wake.set()  # room again: claim more
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat)
+            by_token: dict[str, list[int]] = {}
+            for outbox_id, token in list(self._in_flight.items()):
+                by_token.setdefault(token, []).append(outbox_id)
+            if not by_token:
+                continue
+            until = self.container.clock.now() + timedelta(seconds=self.config.lease)
+
+            def extend(groups: dict[str, list[int]] = by_token, until: datetime = until) -> None:
+                with self.container.engine.begin() as conn:
+                    for token, ids in groups.items():
+                        store.extend_claims(conn, token, ids, until)
+
+            try:
+                await anyio.to_thread.run_sync(extend)
+            except Exception:
+                log.exception("outbox relay: renewing claims failed")
+
+    # -- one round, inline ----------------------------------------------------------------
+
+    async def run_once(self, limit: int | None = None) -> int:
+        """Claim what is due now, send it, record the results; returns how many rows."""
+        claimed = await self._claim(limit or self.config.max_in_flight)
+        results = await asyncio.gather(*(self._attempter.attempt(c) for c in claimed))
+        if results:
+            await self._record(list(results))
+        return len(claimed)
+
+    # -- database work --------------------------------------------------------------------
+
+    async def _claim(self, limit: int) -> list[store.ClaimedSend]:
+        token = f"{self._name}-{next(self._claims)}"
+        now = self.container.clock.now()
+        lease = timedelta(seconds=self.config.lease)
+
+        def claim() -> list[store.ClaimedSend]:
+            with self.container.engine.begin() as conn:
+                return store.claim_due(conn, now=now, lease=lease, limit=limit, token=token)
+
+        return await anyio.to_thread.run_sync(claim)
+
+    async def _record(self, results: list[Result]) -> None:
+        now = self.container.clock.now()
+
+        def write() -> list[tuple[Result, str]]:
+            changed: list[tuple[Result, str]] = []
+            with self.container.engine.begin() as conn:
+                for result in results:
+                    status = _apply(conn, result, now)
+                    if status is not None:
+                        enqueue_message_event(
+                            conn, MESSAGE_STATUS, result.claim.message_id, now=now
+                        )
+                        changed.append((result, status))
+            return changed
+
+        changed = await anyio.to_thread.run_sync(write)
+        for result, status in changed:
+            claim = result.claim
+            data: dict[str, Any] = {
+                "message_id": claim.message_id,
+                "conversation_id": claim.conversation_id,
+                "status": status,
+                "mid": result.mid,
+            }
+            if status == "failed":
+                data["error"] = {
+                    "code": result.code,
+                    "subcode": result.subcode,
+                    "reason": result.error,
+                }
+            await self.container.bus.publish(claim.workspace_id, "message.status", data)
+
+    def _crashed(self, claim: store.ClaimedSend, exc: Exception) -> Result:
+        """A bug, not an answer from Meta: retry later, but not forever."""
+        attempts = claim.attempts + 1
+        if attempts >= self.config.retry.max_attempts:
+            return Result(
+                claim, "failed", error=f"Comptoir could not send it ({type(exc).__name__})"
+            )
+        wait = self.config.retry.delay(attempts, random.Random())  # noqa: S311
+        return Result(
+            claim,
+            "retry",
+            available_at=self.container.clock.now() + timedelta(seconds=wait),
+            unknown_since=claim.unknown_since,
+            error=f"internal error: {type(exc).__name__}",
+        )
+
+
+def _apply(conn: Any, result: Result, now: Any) -> str | None:
+    """Write one result; returns the message's new status when it changed."""
+    claim = result.claim
+    if result.outcome == "sent":
+        moved = store.record_sent(
+            conn,
+            claim,
+            mid=result.mid,
+            now=now,
+            messaging_type=result.messaging_type,
+            tag=result.tag,
+            called=result.called,
+        )
+        return "sent" if moved else None
+    if result.outcome == "retry":
+        store.record_retry(
+            conn,
+            claim,
+            available_at=result.available_at or now,
+            error=result.error,
+            called=result.called,
+            unknown_since=result.unknown_since,
+        )
+        return None
+    if result.outcome == "failed":
+        moved = store.record_failed(
+            conn,
+            claim,
+            now=now,
+            reason=result.error,
+            code=result.code,
+            subcode=result.subcode,
+            called=result.called,
+            block_contact=result.block_contact,
+        )
+        return "failed" if moved else None
+    store.record_failed(
+        conn, claim, now=now, reason=result.error, code=None, subcode=None, called=False
+    )
+    return None
+
+
+def install(container: Container) -> None:
+    """Bootstrap installer: the relay, woken by every commit that queued messages."""
+    relay = OutboxRelay(container)
+    container.workers.append(relay)
+
+    async def wake() -> None:
+        relay.wake()
+
+    container.on_commit.append(wake)
+
+
+def relay_of(container: Container) -> OutboxRelay | None:
+    """The container's relay (None when ``install`` did not run)."""
+    for worker in container.workers:
+        if isinstance(worker, OutboxRelay):
+            return worker
+    return None
+
+
+__all__ = ["OutboxRelay", "RelayConfig", "RetryPolicy", "install", "relay_of"]
