@@ -32,7 +32,15 @@ from comptoir.services.page_directory import PageDirectory
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Intake", "IntakeError", "PageEvents", "forget_page", "install", "intake_of"]
+__all__ = [
+    "Intake",
+    "IntakeError",
+    "IntakeStats",
+    "PageEvents",
+    "forget_page",
+    "install",
+    "intake_of",
+]
 
 #: Most events written in one transaction.
 MAX_EVENTS_PER_COMMIT = 5_000
@@ -40,6 +48,17 @@ MAX_EVENTS_PER_COMMIT = 5_000
 
 class IntakeError(Exception):
     """Events could not be stored; the receiver answers 503 and Meta retries."""
+
+
+@dataclass(slots=True)
+class IntakeStats:
+    """Counters since start: how well requests are grouped into commits."""
+
+    requests: int = 0
+    commits: int = 0
+    events: int = 0
+    #: Raw events that were new (the rest were duplicates).
+    stored: int = 0
 
 
 @dataclass(slots=True)
@@ -62,6 +81,7 @@ class Intake:
         self._executor: ThreadPoolExecutor | None = None
         self._work = Outstanding()
         self._closing = False
+        self.stats = IntakeStats()
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -141,6 +161,10 @@ class Intake:
             for pending in group:
                 await self._write_group(loop, [pending])
             return
+        self.stats.commits += 1
+        self.stats.requests += len(group)
+        self.stats.events += sum(pending.size for pending in group)
+        self.stats.stored += outcome.stored
         for pending in group:
             _succeed(pending)
         self.after_commit.push(outcome)

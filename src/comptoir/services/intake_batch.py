@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 PAGE_INBOX_APP_ID = "263902037430900"
 #: Kinds that store a message row (and so need a conversation).
 _MESSAGE_KINDS = frozenset({"message", "postback", "echo"})
+#: ``last_activity_at`` of a new conversation until its messages set it (a handover or an
+#: edit that came before its message is not activity).
+NO_ACTIVITY_YET = datetime(1970, 1, 1, tzinfo=UTC)
 #: Referral sources -> ``contacts.source``.
 _SOURCES = {
     "SHORTLINK": "mme_ref",
@@ -162,7 +165,7 @@ class _Writer:
         usable = [(page, item) for page, item in fresh if _usable(item)]
         contact_ids = self._contacts(usable)
         self._windows(usable, contact_ids)
-        ours = self.updates.echoes_of_ours(usable)
+        ours = self.updates.echoes_of_ours(usable, contact_ids)
         placeholders = self._edits_without_message(usable)
         rows = [
             (index, page, item)
@@ -272,14 +275,18 @@ class _Writer:
         for _, page, item in rows:
             contact_id = contact_ids.get((page.page_ref, item.psid or ""))
             if contact_id is not None and contact_id not in starts:
-                starts[contact_id] = NewConversation(page.workspace_id, page.page_ref, item.at)
+                # Activity is set from the batch's messages (``touch_activity``), not from an
+                # edit that came before its message.
+                starts[contact_id] = NewConversation(
+                    page.workspace_id, page.page_ref, NO_ACTIVITY_YET
+                )
         for page, item in usable:
             if item.kind != "handover":
                 continue
             contact_id = contact_ids.get((page.page_ref, item.psid or ""))
             if contact_id is not None and contact_id not in starts:
                 handover_only[contact_id] = NewConversation(
-                    page.workspace_id, page.page_ref, item.at
+                    page.workspace_id, page.page_ref, NO_ACTIVITY_YET
                 )
         latest = latest_conversations(self.conn, [*starts, *handover_only])
         to_open = {
@@ -324,10 +331,13 @@ class _Writer:
         for (page, item, row), message_id in zip(prepared, ids, strict=True):
             conversation_id = row["conversation_id"]
             if message_id is None:
-                if item.kind == "message":
-                    self.updates.reconcile_with_edit_placeholder(page, item, row)
+                if item.kind == "message" and self.updates.reconcile_with_edit_placeholder(
+                    page, item, row
+                ):
+                    activity[conversation_id] = max(item.at, activity.get(conversation_id, item.at))
                 continue
-            activity[conversation_id] = max(item.at, activity.get(conversation_id, item.at))
+            if item.kind != "edit":
+                activity[conversation_id] = max(item.at, activity.get(conversation_id, item.at))
             self.outcome.live.append(
                 (
                     page.workspace_id,
@@ -343,6 +353,8 @@ class _Writer:
             )
             if row["direction"] == "in":
                 received.append((page.workspace_id, message_id))
+            else:
+                self.updates.new_outbound[row["contact_id"]] = page
         touch_activity(self.conn, activity)
         self.updates.notify_received(received)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -47,17 +48,29 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+@dataclass(frozen=True, slots=True)
+class _Receipt:
+    """A receipt remembered on the contact, applied again to newly known messages."""
+
+    kind: str
+    watermark: datetime
+    mids: tuple[str, ...] = ()
+
+
 class Updates:
     def __init__(self, conn: Connection, now: datetime, live: Live) -> None:
         self.conn = conn
         self.now = now
         self.live = live
         self.messages_changed = False
+        #: Contacts (-> their Page) whose outgoing messages became known as sent in this
+        #: batch: a receipt stored earlier may cover them (receipts can precede the echo).
+        self.new_outbound: dict[int, KnownPage] = {}
         self._endpoints: dict[int, set[str]] = {}
 
     # ---- echoes of the messages we sent ----------------------------------------------
 
-    def echoes_of_ours(self, usable: list[Entry]) -> set[int]:
+    def echoes_of_ours(self, usable: list[Entry], contact_ids: dict[ContactKey, int]) -> set[int]:
         """Match echoes carrying ``cpt:<message id>`` to our messages: each one proves the
         message left (how the relay settles a send whose outcome it did not see). Returns
         the indexes of the echoes so handled."""
@@ -76,6 +89,9 @@ class Updates:
             handled.add(index)
             if changed:
                 self._status_changed(page.workspace_id, message_id, "sent")
+                contact_id = contact_ids.get((page.page_ref, item.psid or ""))
+                if contact_id is not None:
+                    self.new_outbound[contact_id] = page
         return handled
 
     # ---- edits that arrive before their message --------------------------------------
@@ -92,18 +108,19 @@ class Updates:
 
     def reconcile_with_edit_placeholder(
         self, page: KnownPage, item: Item, row: dict[str, Any]
-    ) -> None:
+    ) -> bool:
         """The message came after its edit: give the stored row its original text, content
-        and time, keeping the edited text."""
+        and time, keeping the edited text. Returns whether there was such a row."""
         if not item.mid:
-            return
+            return False
         stored = messages_by_mid(self.conn, page.page_ref, [item.mid]).get(item.mid)
         if stored is None or not stored.content.get("from_edit"):
-            return
+            return False
         content = {**row["content"], **stored.content, "original_text": item.text}
         content.pop("from_edit", None)
         update_message(self.conn, stored.id, content=content, created_at=item.at)
         self._content_changed(page.workspace_id, stored.id)
+        return True
 
     # ---- everything else -------------------------------------------------------------
 
@@ -115,7 +132,10 @@ class Updates:
         *,
         skip_edits: set[int],
     ) -> None:
-        contents: dict[int, dict[str, Any]] | None = None
+        """Apply every update of the batch (after its messages are inserted)."""
+        new_outbound = self.new_outbound
+        noted = _contacts_with_content(usable, contact_ids) | set(new_outbound)
+        contents = contact_contents(self.conn, noted) if noted else {}
         for index, (page, item) in enumerate(usable):
             contact_id = contact_ids.get((page.page_ref, item.psid or ""))
             kind = item.kind
@@ -129,16 +149,25 @@ class Updates:
                 self._handover(page, item, conversation_ids.get(contact_id))
             elif kind == "policy":
                 self._policy(page, item)
-            if contact_id is not None and (item.optin is not None or item.referral is not None):
-                if contents is None:
-                    contents = contact_contents(
-                        self.conn, _contacts_with_content(usable, contact_ids)
-                    )
+            if contact_id is not None and contact_id in noted:
                 _merge_contact_content(contents.setdefault(contact_id, {}), item)
-        if contents:
-            save_contents(self.conn, contents)
+        for contact_id, page in new_outbound.items():
+            self._replay_receipts(page, contact_id, contents.get(contact_id, {}))
+        changed = {cid: content for cid, content in contents.items() if content}
+        if changed:
+            save_contents(self.conn, changed)
 
-    def _receipt(self, page: KnownPage, item: Item, contact_id: int) -> None:
+    def _replay_receipts(self, page: KnownPage, contact_id: int, content: dict[str, Any]) -> None:
+        """Apply the latest receipts already seen for the contact to its messages that just
+        became known as sent."""
+        receipts = content.get("receipts", {})
+        for kind in ("delivery", "read"):
+            mark = receipts.get(kind)
+            if isinstance(mark, int):
+                watermark = datetime.fromtimestamp(mark / 1000, tz=UTC)
+                self._receipt(page, _Receipt(kind, watermark), contact_id)
+
+    def _receipt(self, page: KnownPage, item: Item | _Receipt, contact_id: int) -> None:
         if item.watermark is None:
             return
         if item.kind == "delivery":
@@ -266,9 +295,10 @@ def _edit_entry(item: Item) -> dict[str, Any]:
 
 
 def _contacts_with_content(usable: list[Entry], contact_ids: dict[ContactKey, int]) -> set[int]:
+    """Contacts whose ``content`` the batch changes: opt-ins, referrals, receipts."""
     found: set[int] = set()
     for page, item in usable:
-        if item.optin is not None or item.referral is not None:
+        if item.optin is not None or item.referral is not None or item.watermark is not None:
             contact_id = contact_ids.get((page.page_ref, item.psid or ""))
             if contact_id is not None:
                 found.add(contact_id)
@@ -276,8 +306,15 @@ def _contacts_with_content(usable: list[Entry], contact_ids: dict[ContactKey, in
 
 
 def _merge_contact_content(content: dict[str, Any], item: Item) -> None:
-    """Opt-ins by token (or type and payload), and the latest referral, newest event wins."""
+    """Opt-ins by token (or type and payload), the latest referral (newest event wins), and
+    the highest delivery and read watermarks."""
     at = _ms(item.at)
+    if item.watermark is not None and item.kind in ("delivery", "read"):
+        receipts = dict(content.get("receipts", {}))
+        mark = _ms(item.watermark)
+        if receipts.get(item.kind, 0) < mark:
+            receipts[item.kind] = mark
+            content["receipts"] = receipts
     if item.referral is not None:
         current = content.get("last_referral")
         if current is None or current.get("at", 0) <= at:
