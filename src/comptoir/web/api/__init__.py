@@ -17,6 +17,7 @@ def api_router(container: Container) -> APIRouter:
     from comptoir.web.api.messages import messages_router
     from comptoir.web.api.pages import pages_router
     from comptoir.web.api.webhooks import webhooks_router
+    from comptoir.web.api.writing import writing_router
 
     router = APIRouter()
     for make in (
@@ -25,6 +26,7 @@ def api_router(container: Container) -> APIRouter:
         conversations_router,
         messages_router,
         webhooks_router,
+        writing_router,
     ):
         router.include_router(make(container))
     return router
