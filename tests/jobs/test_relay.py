@@ -516,7 +516,9 @@ def test_claims_by_concurrent_relays_never_overlap(database_url: str, tmp_path: 
 async def test_two_running_relays_send_each_message_once(send_harness: SendHarness) -> None:
     """Two relay workers (as in two processes) on one database, each with its own loop."""
     sent = [await send_harness.send(f"Message {i}") for i in range(60)]
-    second = OutboxRelay(send_harness.container, config=RelayConfig(poll_interval=0.05))
+    second = OutboxRelay(
+        send_harness.container, config=RelayConfig(poll_interval=0.05, max_in_flight=8)
+    )
     second.limiter = MemoryLimiter(LimiterConfig(text_per_second=10_000, burst_seconds=1.0))
     send_harness.relay.configure(RelayConfig(poll_interval=0.05, max_in_flight=8))
     await send_harness.relay.start()

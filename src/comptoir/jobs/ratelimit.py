@@ -7,8 +7,9 @@ anything queued in bulk (priority 1 and up), which only takes a slot that is fre
 and nobody live is waiting for.
 
 When Meta answers 613 (or another throttle code) anyway, ``throttled`` halves that Page's
-rate and pauses it for ``retry_after`` (or a second); the rate then grows back by a tenth of
-the nominal rate per second, so a limit lower than ours is found and followed.
+rate and pauses it for ``retry_after`` (or a second); more throttle answers during the pause
+come from calls already made and do not halve it again. The rate then grows back by a tenth
+of the nominal rate per second, so a limit lower than ours is found and followed.
 
 ``SendLimiter`` is a Protocol so a Redis-backed limiter shared by several processes can fill
 it later (one bucket per Page in Redis, a Lua script taking a token); nothing else changes.
@@ -100,8 +101,10 @@ class _Bucket:
         return (1.0 - self.tokens) / self.rate(now, config)
 
     def slow_down(self, now: float, pause: float, config: LimiterConfig) -> None:
-        self.share = max(config.min_share, self.current_share(now, config) * config.backoff_factor)
-        self.share_at = now
+        if now >= self.paused_until:  # a new throttle, not the rest of the same burst
+            share = self.current_share(now, config) * config.backoff_factor
+            self.share = max(config.min_share, share)
+            self.share_at = now
         self.tokens = min(self.tokens, 0.0)
         self.updated = now
         self.paused_until = max(self.paused_until, now + pause)

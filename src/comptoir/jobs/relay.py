@@ -84,7 +84,9 @@ class OutboxRelay:
         self._name = secrets.token_hex(6)
         self._claims = itertools.count(1)
         self._wake = asyncio.Event()
-        self._results: asyncio.Queue[Result] = asyncio.Queue()
+        #: Results to record; None tells the writer to stop.
+        self._results: asyncio.Queue[Result | None] = asyncio.Queue()
+        self._stopping = asyncio.Event()
         #: outbox id -> claim token, for rows being sent or waiting to be recorded.
         self._in_flight: dict[int, str] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -116,6 +118,7 @@ class OutboxRelay:
     # -- the worker -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._stopping = asyncio.Event()
         self._loops = [
             asyncio.create_task(self._claim_loop(), name="outbox-relay-claim"),
             asyncio.create_task(self._write_loop(), name="outbox-relay-write"),
@@ -123,13 +126,27 @@ class OutboxRelay:
         ]
 
     async def aclose(self) -> None:
-        """Stop. Rows still in flight stay claimed until their lease ends, and come back as
-        unknown outcomes to whichever relay runs next."""
-        for task in [*self._loops, *self._tasks]:
+        """Stop. Database work under way finishes first (a cancelled thread would keep its
+        connection past the engine's disposal); sends still waiting for Meta are dropped:
+        their rows stay claimed until the lease ends and come back as unknown outcomes to
+        whichever relay runs next."""
+        if not self._loops:
+            return
+        claim_loop, write_loop, heartbeat_loop = self._loops
+        self._stopping.set()
+        self._wake.set()
+        for loop in (claim_loop, heartbeat_loop):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await loop
+        sends = list(self._tasks)
+        for task in sends:
             task.cancel()
-        for task in [*self._loops, *self._tasks]:
+        for task in sends:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self._results.put(None)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await write_loop
         self._loops.clear()
         self._tasks.clear()
 
@@ -138,7 +155,7 @@ class OutboxRelay:
         await self._idle.wait()
 
     async def _claim_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()  # before claiming: a wake during the claim is not lost
             room = self.config.max_in_flight - len(self._in_flight)
             claimed: list[store.ClaimedSend] = []
@@ -169,10 +186,21 @@ class OutboxRelay:
         await self._results.put(result)
 
     async def _write_loop(self) -> None:
-        while True:
-            batch = [await self._results.get()]
+        stop = False
+        while not stop:
+            batch: list[Result] = []
+            first = await self._results.get()
+            stop = first is None
+            if first is not None:
+                batch.append(first)
             while len(batch) < self.config.write_batch and not self._results.empty():
-                batch.append(self._results.get_nowait())
+                item = self._results.get_nowait()
+                if item is None:
+                    stop = True
+                else:
+                    batch.append(item)
+            if not batch:
+                continue
             try:
                 await self._record(batch)
             except Exception:
@@ -184,8 +212,11 @@ class OutboxRelay:
             self._wake.set()  # room again: claim more
 
     async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.heartbeat)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.config.heartbeat)
+            if self._stopping.is_set():
+                return
             by_token: dict[str, list[int]] = {}
             for outbox_id, token in list(self._in_flight.items()):
                 by_token.setdefault(token, []).append(outbox_id)
