@@ -54,3 +54,9 @@ def test_serve_refuses_bad_settings_without_a_traceback(tmp_path: Path) -> None:
     env = environment(tmp_path, COMPTOIR_GRAPH_URL="graph.facebook.com")
     result = comptoir(["serve", "--port", str(free_port())], env)
     assert_clean_failure(result, "graph_url must be an http:// or https:// URL")
+
+
+def test_serve_refuses_an_unknown_log_level(tmp_path: Path) -> None:
+    env = environment(tmp_path, COMPTOIR_LOG_LEVEL="chatty")
+    result = comptoir(["serve", "--port", str(free_port())], env)
+    assert_clean_failure(result, "log_level must be one of")

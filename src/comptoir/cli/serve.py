@@ -9,6 +9,8 @@ import click
 
 from comptoir.cli.runtime import data_dir_option, load, open_container, safe_url
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (shown, not bound)
@@ -34,6 +36,10 @@ def serve(host: str, port: int, data_dir: Path | None, log_level: str | None) ->
 
     settings = load(data_dir=data_dir)
     level = (log_level or settings.log_level).lower()
+    if level not in LOG_LEVELS:
+        raise click.ClickException(
+            f"bad setting: log_level must be one of {', '.join(LOG_LEVELS)} (got {level!r})"
+        )
     container = open_container(settings)
     app = create_app(container)
     shown = f"http://{_display_host(host)}:{port}"

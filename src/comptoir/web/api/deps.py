@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import Path, Query
-from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
 from comptoir.web.api.pagination import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
@@ -47,7 +45,3 @@ async def write(
             return function(conn, *args, **kwargs)
 
     return await anyio.to_thread.run_sync(call)
-
-
-def bind(function: Callable[..., Result], **kwargs: Any) -> Callable[[Connection], Result]:
-    return partial(function, **kwargs)
