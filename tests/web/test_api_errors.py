@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.support.api import Api, error_of
@@ -55,3 +56,18 @@ async def test_several_problems_are_all_listed(api: Api) -> None:
     fields = sorted(problem["field"] for problem in error["fields"])
     assert fields == ["author.kind", "author.name", "text"]
     assert "more problem(s)" in error["message"]
+
+
+async def test_a_fault_of_ours_is_a_json_500_without_details(api: Api) -> None:
+    async def broken() -> None:
+        raise RuntimeError("secret internals: EAAtoken")
+
+    api.app.add_api_route("/api/v1/broken", broken)
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://comptoir.test") as http:
+        response = await http.get("/api/v1/broken")
+    assert response.status_code == 500
+    assert error_of(response) == {
+        "code": "internal_error",
+        "message": "something went wrong on our side",
+    }

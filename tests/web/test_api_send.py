@@ -207,6 +207,9 @@ async def test_a_page_connected_through_the_api_is_subscribed(stack: Stack) -> N
     assert sorted(emulated.subscribed_fields) == sorted(WEBHOOK_FIELDS)
     listed = (await api.get("/api/v1/pages")).json()["data"]
     assert [p["page_id"] for p in listed] == [stack.page.page_id, created["page_id"]]
+    again = await api.post("/api/v1/pages", body)  # new credentials for the same Page
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == page["id"]
 
     refused = await api.post("/api/v1/pages", {**body, "access_token": "EAAwrong-token-xyz"})
     assert refused.status_code == 422

@@ -15,7 +15,6 @@ anything unexpected into a 500 with the same shape and no detail.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,8 +23,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.requests import Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -169,7 +166,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The server logs the exception itself (Starlette re-raises it after this answer).
     return error_response(500, "internal_error", "something went wrong on our side")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from comptoir.bootstrap import Container
 from comptoir.services import pages as page_service
@@ -34,7 +34,10 @@ def pages_router(container: Container) -> APIRouter:
             502: {"description": "Meta's Graph API could not be reached; try again later."},
         },
     )
-    async def connect_page(workspace_id: WorkspaceId, body: PageConnectIn) -> PageOut:
+    async def connect_page(
+        workspace_id: WorkspaceId, body: PageConnectIn, response: Response
+    ) -> PageOut:
+        """201 for a new Page; 200 when a Page already connected here gets new credentials."""
         command = page_service.ConnectPage(
             workspace_id=workspace_id,
             page_id=body.page_id,
@@ -57,6 +60,8 @@ def pages_router(container: Container) -> APIRouter:
             ) from None
         found = await read(container, queries.page_detail, workspace_id, connected.page.id)
         assert found is not None
+        if not connected.created:
+            response.status_code = 200
         return PageOut.model_validate(found)
 
     @router.get("/{page_ref}", response_model=PageOut, summary="One Page")
