@@ -167,9 +167,7 @@ async def test_a_blocked_customer_551_marks_the_contact_and_is_not_retried(stack
 
 
 async def test_a_613_burst_slows_the_relay_without_losing_a_message(stack: Stack) -> None:
-    await stack.configure(
-        {"rate_limits": {"text_per_second": 5, "daily_quota_enabled": False}}
-    )
+    await stack.configure({"rate_limits": {"text_per_second": 5, "daily_quota_enabled": False}})
     conversation_id = await say_and_find_conversation(stack, "Tell me everything.")
     stack.emulator.clock.unfreeze()  # the emulator counts calls per second of its clock
     relay(stack).configure(
