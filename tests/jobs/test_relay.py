@@ -24,6 +24,7 @@ from comptoir.services.sending import (
     SendMessage,
     SendTargetNotFoundError,
     send_message,
+    send_sender_action,
 )
 from comptoir.storage import outbox as store
 from comptoir.storage import tables
@@ -567,3 +568,60 @@ async def test_requested_tag_is_checked_by_the_policy(send_harness: SendHarness)
     )
     assert isinstance(retired.decision, Blocked)
     assert send_harness.rows(tables.outbox) == []
+
+
+# -- sender actions -----------------------------------------------------------------------
+
+
+async def test_typing_indicator_goes_straight_out_inside_the_window(
+    send_harness: SendHarness,
+) -> None:
+    outcome = await send_sender_action(
+        send_harness.container,
+        send_harness.workspace_id,
+        conversation_id=send_harness.conversation_id,
+        action="typing_on",
+    )
+
+    assert outcome.sent
+    (request,) = send_harness.api.requests
+    assert request.headers["Authorization"] == f"Bearer {PAGE_TOKEN}"
+    assert send_harness.api.bodies() == [{"recipient": {"id": PSID}, "sender_action": "typing_on"}]
+    assert send_harness.rows(tables.messages) == []
+    assert send_harness.rows(tables.outbox) == []
+
+
+async def test_typing_indicator_outside_the_window_is_refused_without_a_call(
+    send_harness: SendHarness,
+) -> None:
+    send_harness.advance(24 * 3600)
+
+    outcome = await send_sender_action(
+        send_harness.container, send_harness.workspace_id, contact_id=send_harness.contact_id
+    )
+
+    assert not outcome.sent
+    assert isinstance(outcome.decision, Blocked)
+    assert outcome.decision.code is BlockCode.WINDOW_CLOSED
+    assert send_harness.api.requests == []
+
+
+async def test_typing_indicator_reports_meta_refusing_it(send_harness: SendHarness) -> None:
+    send_harness.api.script = [(400, graph_error(551, 1545041))]
+
+    outcome = await send_sender_action(
+        send_harness.container,
+        send_harness.workspace_id,
+        conversation_id=send_harness.conversation_id,
+    )
+
+    assert not outcome.sent
+    assert outcome.error == "The customer isn't reachable (blocked the Page or deactivated)."
+    assert send_harness.contact()["blocked_at"] == START
+    with pytest.raises(InvalidSendError):
+        await send_sender_action(
+            send_harness.container,
+            send_harness.workspace_id,
+            conversation_id=send_harness.conversation_id,
+            action="dance",
+        )

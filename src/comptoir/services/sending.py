@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import anyio
 import msgspec
@@ -30,6 +30,7 @@ import msgspec
 from comptoir.bootstrap import Container
 from comptoir.channels.messenger import outgoing as wire
 from comptoir.channels.messenger.errors import GraphAPIError
+from comptoir.channels.messenger.graph_requests import SenderAction
 from comptoir.channels.messenger.send_api import GraphClient, SendSenderAction
 from comptoir.channels.messenger.send_api import SendMessage as GraphSendMessage
 from comptoir.domain.policy import decide, describe
@@ -52,6 +53,7 @@ from comptoir.storage.outbound import (
     SendTarget,
     find_target,
     insert_outbound,
+    mark_contact_blocked,
     open_conversation,
 )
 
@@ -535,10 +537,18 @@ async def send_sender_action(
     try:
         token = container.secrets.open(target.access_token_sealed)
         await client.call(
-            SendSenderAction(target.psid, action, page_id=target.page_id),  # type: ignore[arg-type]
+            SendSenderAction(target.psid, cast(SenderAction, action), page_id=target.page_id),
             token,
         )
     except GraphAPIError as exc:
+        if exc.marks_contact:
+            now = container.clock.now()
+
+            def mark() -> None:
+                with container.engine.begin() as conn:
+                    mark_contact_blocked(conn, target.contact_id, now)
+
+            await anyio.to_thread.run_sync(mark)
         return SenderActionOutcome(
             decision,
             explanation,

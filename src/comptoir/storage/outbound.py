@@ -219,3 +219,12 @@ def insert_outbound(
     return OutboundRow(
         message_id=message_id, outbox_id=int(key[0]), conversation_id=conversation_id
     )
+
+
+def mark_contact_blocked(conn: Connection, contact_id: int, now: datetime) -> None:
+    """Meta answered 551 for this person: they blocked the Page or cannot be reached."""
+    conn.execute(
+        contacts.update()
+        .where(contacts.c.id == contact_id, contacts.c.blocked_at.is_(None))
+        .values(blocked_at=now)
+    )
