@@ -1,0 +1,92 @@
+"""Automation rules, pure and stdlib only: opening hours, keyword rules, the flow model, the
+flow engine (``start`` / ``advance``) and the router that picks a flow for an event."""
+
+from comptoir.domain.automation.actions import (
+    Action,
+    AddLabel,
+    Button,
+    CallHttp,
+    EndFlow,
+    Handover,
+    QuickReply,
+    RemoveLabel,
+    SendButtons,
+    SendQuickReplies,
+    SendTemplate,
+    SendText,
+    SetField,
+    Subscribe,
+    TemplateCard,
+    Unsubscribe,
+    Wait,
+)
+from comptoir.domain.automation.answers import AnswerKind, check_answer
+from comptoir.domain.automation.engine import (
+    Answer,
+    FlowContext,
+    FlowEvent,
+    FlowState,
+    HttpDone,
+    WaitOver,
+    advance,
+    start,
+)
+from comptoir.domain.automation.hours import HoursError, OpeningHours, TimeRange, parse_range
+from comptoir.domain.automation.keywords import KeywordRule, normalise, words
+from comptoir.domain.automation.model import END, Flow, Step, Trigger
+from comptoir.domain.automation.router import (
+    GET_STARTED_PAYLOAD,
+    UNHANDLED,
+    Incoming,
+    Routed,
+    Router,
+)
+from comptoir.domain.automation.text import Localized, fill
+
+__all__ = [
+    "END",
+    "GET_STARTED_PAYLOAD",
+    "UNHANDLED",
+    "Action",
+    "AddLabel",
+    "Answer",
+    "AnswerKind",
+    "Button",
+    "CallHttp",
+    "EndFlow",
+    "Flow",
+    "FlowContext",
+    "FlowEvent",
+    "FlowState",
+    "Handover",
+    "HoursError",
+    "HttpDone",
+    "Incoming",
+    "KeywordRule",
+    "Localized",
+    "OpeningHours",
+    "QuickReply",
+    "RemoveLabel",
+    "Routed",
+    "Router",
+    "SendButtons",
+    "SendQuickReplies",
+    "SendTemplate",
+    "SendText",
+    "SetField",
+    "Step",
+    "Subscribe",
+    "TemplateCard",
+    "TimeRange",
+    "Trigger",
+    "Unsubscribe",
+    "Wait",
+    "WaitOver",
+    "advance",
+    "check_answer",
+    "fill",
+    "normalise",
+    "parse_range",
+    "start",
+    "words",
+]
