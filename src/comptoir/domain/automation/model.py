@@ -245,3 +245,12 @@ class Flow:
 
     def index_of(self, step_id: str) -> int | None:
         return next((i for i, step in enumerate(self.steps) if step.id == step_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    """A question asked in several ways, its answer and optional quick replies."""
+
+    questions: tuple[str, ...]
+    answer: Localized
+    replies: tuple[Choice, ...] = ()
