@@ -31,6 +31,7 @@ INSTALLERS: list[str] = [
     "comptoir.services.intake:install",
     "comptoir.jobs.relay:install",
     "comptoir.jobs.outgoing_webhooks:install",
+    "comptoir.services.automation:install",
 ]
 
 

@@ -231,3 +231,29 @@ outgoing_deliveries = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_outgoing_deliveries_due", "state", "available_at"),
 )
+
+#: Automation settings of a Page (``services.automation_settings``), as JSON (migration 0005).
+automation_settings = sa.Table(
+    "automation_settings",
+    metadata,
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), primary_key=True),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Automation's state in one conversation: taken by a person, greeted, away message sent,
+#: the running flow (name, step, data) and a wait's due time (migration 0005).
+automation_threads = sa.Table(
+    "automation_threads",
+    metadata,
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("taken_at", UTCDateTime, nullable=True),
+    sa.Column("taken_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("greeted_at", UTCDateTime, nullable=True),
+    sa.Column("away_sent_at", UTCDateTime, nullable=True),
+    sa.Column("flow_name", sa.String(200), nullable=True),
+    sa.Column("flow_step", sa.String(200), nullable=True),
+    sa.Column("flow_data", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("wait_until", UTCDateTime, nullable=True, index=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

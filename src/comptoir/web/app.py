@@ -17,6 +17,7 @@ from comptoir.web.api.errors import install_error_handlers
 ROUTERS: list[str] = [
     "comptoir.web.webhooks:router",
     "comptoir.web.api:api_router",
+    "comptoir.web.api.automation:automation_router",
 ]
 
 

@@ -1,0 +1,344 @@
+"""Automation at run time: answer customers at once, through the one sending path.
+
+After the intake commits, its live events go out on the bus (``container.bus``). ``install``
+puts a ``_Tap`` in front of the bus: every event still goes to the bus, and the automation
+worker takes note of new incoming messages (``message.created``, direction ``in``) and of
+resolved conversations. So automation only ever sees committed rows, and the webhook
+request never waits for it.
+
+For each incoming message or postback that is NOT on standby, in a conversation no person has
+taken (``POST /conversations/{id}/take``) and no other app controls (Conversation Routing:
+``conversations.thread_owner_app_id``), of a Page whose automation settings are on:
+
+1. a new conversation gets the disclosure line (when set) and the instant reply;
+2. outside opening hours, the away message, once per closed period;
+3. then the responders (keyword answers, FAQ, flows) answer, in the contact's language.
+
+Every message goes through ``services.sending.send_message(..., author_kind="bot")``: policy,
+rate limits and the outbox apply. Messages of one conversation are handled in order; different
+conversations at once (up to ``CONCURRENCY``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import anyio
+
+from comptoir.bootstrap import Container
+from comptoir.domain.automation.text import fill
+from comptoir.realtime.bus import EventBus, LiveEvent
+from comptoir.services.automation_settings import AutomationSettings, load_settings
+from comptoir.services.intake_effects import Outstanding
+from comptoir.services.sending import QuickReply, SendError, SendMessage, send_message
+from comptoir.storage.automation import (
+    Incoming,
+    ThreadState,
+    load_incoming,
+    load_thread,
+    update_thread,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Automation",
+    "Reply",
+    "Responder",
+    "automation_of",
+    "install",
+]
+
+_SPACES = re.compile(r"[ \t]{2,}")
+_BEFORE_COMMA = re.compile(r" ([,.])")
+
+#: Conversations answered at once.
+CONCURRENCY = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One automated message: a text with optional quick replies, or an attachment."""
+
+    text: str | None = None
+    quick_replies: tuple[QuickReply, ...] = ()
+    attachment: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a responder is given: the message, the Page's settings, the language to use."""
+
+    incoming: Incoming
+    settings: AutomationSettings
+    locale: str
+    now: datetime
+    #: The conversation has just been greeted (instant reply sent with this message).
+    greeted_now: bool
+
+
+class Responder(Protocol):
+    """Keyword answers, FAQ, flows: the replies to one message (empty: not handled)."""
+
+    async def respond(self, turn: Turn) -> Sequence[Reply]: ...
+
+
+class Automation:
+    """The automation worker (``start``/``aclose``), fed by the bus tap."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.responders: list[Responder] = []
+        self._settings: dict[int, AutomationSettings | None] = {}
+        self._queue: asyncio.Queue[list[int]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._work = Outstanding()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(), name="comptoir-automation")
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wait_idle(), timeout=10)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._queue = None
+
+    async def wait_idle(self) -> None:
+        """Wait until every noticed message has been answered (or skipped)."""
+        await self._work.wait()
+
+    def forget_settings(self, page_ref: int | None = None) -> None:
+        """Call after changing a Page's settings."""
+        if page_ref is None:
+            self._settings.clear()
+        else:
+            self._settings.pop(page_ref, None)
+
+    # ---- input -------------------------------------------------------------------------
+
+    def notice(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
+        """A committed change (from the bus): queue new incoming messages."""
+        if self._queue is None:
+            return
+        if type == "conversation.updated" and data.get("status") == "resolved":
+            self._resume_later(data.get("conversation_id"))
+            return
+        if type != "message.created":
+            return
+        if data.get("direction") != "in" or data.get("standby"):
+            return
+        message_id = data.get("message_id")
+        if isinstance(message_id, int):
+            self._work.begin()
+            self._queue.put_nowait([message_id])
+
+    def _resume_later(self, conversation_id: Any) -> None:
+        """A resolved conversation is the bot's again (should it be reopened)."""
+        if not isinstance(conversation_id, int):
+            return
+        now = self.container.clock.now()
+
+        async def resume() -> None:
+            await anyio.to_thread.run_sync(
+                self._mark, conversation_id, now, {"taken_at": None, "taken_by": ""}
+            )
+
+        self._work.begin()
+        task = asyncio.create_task(resume())
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        while True:
+            ids = await self._queue.get()
+            count = 1
+            while not self._queue.empty():
+                ids.extend(self._queue.get_nowait())
+                count += 1
+            try:
+                await self._dispatch(ids)
+            except Exception:
+                log.exception("automation could not load %d incoming messages", len(ids))
+            finally:
+                for _ in range(count):
+                    self._work.end()
+
+    async def _dispatch(self, ids: list[int]) -> None:
+        incoming = await anyio.to_thread.run_sync(self._load, ids)
+        by_conversation: dict[int, list[Incoming]] = {}
+        for item in incoming:
+            by_conversation.setdefault(item.conversation_id, []).append(item)
+        for conversation_id, items in by_conversation.items():
+            self._work.begin()
+            task = asyncio.create_task(self._conversation(conversation_id, items))
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._work.end()
+
+    def _load(self, ids: list[int]) -> list[Incoming]:
+        with self.container.engine.connect() as conn:
+            found = load_incoming(conn, ids)
+            for item in found:
+                if item.page_ref not in self._settings:
+                    self._settings[item.page_ref] = load_settings(conn, item.page_ref)
+        return found
+
+    async def _conversation(self, conversation_id: int, items: list[Incoming]) -> None:
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        async with self._slots, lock:
+            for item in items:
+                try:
+                    await self.handle(item)
+                except Exception:
+                    log.exception("automation failed on message %d", item.message_id)
+        if not lock.locked():
+            self._locks.pop(conversation_id, None)
+
+    # ---- one message -------------------------------------------------------------------
+
+    async def handle(self, item: Incoming) -> None:
+        settings = self._settings.get(item.page_ref)
+        if settings is None or not settings.enabled or not answerable(item):
+            return
+        now = self.container.clock.now()
+        # Reload the thread: an earlier message of this batch may have changed it.
+        thread = await anyio.to_thread.run_sync(self._thread, item.conversation_id)
+        if thread.taken_at is not None:
+            return
+        locale = item.locale or settings.default_locale
+        values = {"first_name": item.first_name}
+        replies: list[Reply] = []
+        marks: dict[str, Any] = {}
+        greeted_now = thread.greeted_at is None
+        if greeted_now:
+            if settings.disclosure is not None:
+                replies.append(Reply(render(settings.disclosure.pick(locale), values)))
+            if settings.instant_reply is not None:
+                replies.append(Reply(render(settings.instant_reply.pick(locale), values)))
+            marks["greeted_at"] = now
+        if settings.away_message is not None and not settings.is_open(now):
+            last = thread.away_sent_at
+            opened_since = (
+                last is not None
+                and settings.hours is not None
+                and (settings.hours.next_opening(last) or now) < now
+            )
+            if last is None or opened_since:
+                text = settings.away_message.pick(locale)
+                values["next_opening"] = settings.next_opening_text(now, locale)
+                replies.append(Reply(render(text, values)))
+                marks["away_sent_at"] = now
+        if marks:
+            await anyio.to_thread.run_sync(self._mark, item.conversation_id, now, marks)
+        turn = Turn(item, settings, locale, now, greeted_now)
+        for responder in self.responders:
+            answered = await responder.respond(turn)
+            if answered:
+                replies.extend(answered)
+                break
+        for reply in replies:
+            await self.send(item.workspace_id, item.conversation_id, reply)
+
+    def _thread(self, conversation_id: int) -> ThreadState:
+        with self.container.engine.connect() as conn:
+            return load_thread(conn, conversation_id)
+
+    def _mark(self, conversation_id: int, now: datetime, marks: dict[str, Any]) -> None:
+        with self.container.engine.begin() as conn:
+            update_thread(conn, conversation_id, now, **marks)
+
+    async def send(self, workspace_id: int, conversation_id: int, reply: Reply) -> bool:
+        """Send one automated message; False (logged) when refused."""
+        command = SendMessage(
+            workspace_id=workspace_id,
+            conversation_id=conversation_id,
+            author_kind="bot",
+            text=reply.text,
+            attachment=reply.attachment,
+            quick_replies=reply.quick_replies,
+        )
+        try:
+            outcome = await send_message(self.container, command)
+        except SendError as error:
+            log.warning("automated message not sent (conversation %d): %s", conversation_id, error)
+            return False
+        if not outcome.accepted:
+            log.info(
+                "automated message refused (conversation %d): %s",
+                conversation_id,
+                outcome.explanation,
+            )
+        return outcome.accepted
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """``text`` with its placeholders filled; an unknown value (a first name not fetched
+    yet) leaves no double space behind."""
+    filled = _SPACES.sub(" ", fill(text, values))
+    return _BEFORE_COMMA.sub(r"\1", filled).strip()
+
+
+def answerable(item: Incoming) -> bool:
+    """Automation may answer: not standby, no other app controls the thread, still open."""
+    return (
+        not item.standby
+        and item.thread_owner_app_id is None
+        and item.conversation_status != "resolved"
+    )
+
+
+class _Tap:
+    """The bus, with the automation worker told of every event published after a commit."""
+
+    def __init__(self, bus: EventBus, automation: Automation) -> None:
+        self.inner = bus
+        self._automation = automation
+
+    async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
+        await self.inner.publish(workspace_id, type, data)
+        self._automation.notice(workspace_id, type, data)
+
+    def subscribe(self, workspace_id: int, since: int | None = None) -> AsyncIterator[LiveEvent]:
+        return self.inner.subscribe(workspace_id, since)
+
+    def recent(self, workspace_id: int, since: int = 0) -> list[LiveEvent]:
+        recent = getattr(self.inner, "recent", None)
+        return [] if recent is None else list(recent(workspace_id, since))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def install(container: Container) -> None:
+    """Bootstrap installer: the automation worker, fed by a tap on the bus."""
+    automation = Automation(container)
+    container.bus = _Tap(container.bus, automation)
+    container.workers.append(automation)
+
+
+def automation_of(container: Container) -> Automation:
+    for worker in container.workers:
+        if isinstance(worker, Automation):
+            return worker
+    raise LookupError("the automation worker is not installed (bootstrap.INSTALLERS)")

@@ -1,0 +1,123 @@
+"""Automation endpoints: handover (``/conversations/{id}/take``, ``/hand-back``), a Page's
+automation settings (``/pages/{page_id}/automation``) and its Messenger profile sync
+(``/pages/{page_id}/messenger-profile``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import sqlalchemy as sa
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from comptoir.bootstrap import Container
+from comptoir.services.automation import automation_of
+from comptoir.services.automation_settings import SettingsError, load_settings, save_settings
+from comptoir.services.handover import HandoverResult, UnknownConversationError, hand_back, take
+from comptoir.storage import tables
+from comptoir.web.api.auth import WorkspaceId
+from comptoir.web.api.deps import IdPath
+from comptoir.web.api.errors import NotFoundError, field_error
+
+
+class TakeIn(BaseModel):
+    #: Who takes the conversation (shown in the inbox).
+    agent: str = ""
+
+
+class HandoverOut(BaseModel):
+    conversation_id: int
+    automation: str
+    taken_by: str = ""
+    disclosure_sent: bool = False
+
+
+def _out(result: HandoverResult) -> HandoverOut:
+    return HandoverOut(
+        conversation_id=result.conversation_id,
+        automation=result.automation,
+        taken_by=result.taken_by,
+        disclosure_sent=result.disclosure_sent,
+    )
+
+
+def automation_router(container: Container) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["automation"])
+
+    @router.post(
+        "/conversations/{conversation_id}/take",
+        response_model=HandoverOut,
+        summary="A person takes the conversation: automation stops answering it",
+    )
+    async def take_conversation(
+        workspace_id: WorkspaceId, conversation_id: IdPath, body: TakeIn | None = None
+    ) -> HandoverOut:
+        agent = (body.agent if body else "").strip()
+        if len(agent) > 200:
+            raise field_error("agent", "at most 200 characters")
+        try:
+            return _out(await take(container, workspace_id, conversation_id, agent))
+        except UnknownConversationError as error:
+            raise NotFoundError(str(error)) from None
+
+    @router.post(
+        "/conversations/{conversation_id}/hand-back",
+        response_model=HandoverOut,
+        summary="Hand the conversation back to automation (sends the disclosure line if on)",
+    )
+    async def hand_back_conversation(
+        workspace_id: WorkspaceId, conversation_id: IdPath
+    ) -> HandoverOut:
+        try:
+            return _out(await hand_back(container, workspace_id, conversation_id))
+        except UnknownConversationError as error:
+            raise NotFoundError(str(error)) from None
+
+    def page_ref_of(workspace_id: int, page_id: str) -> int:
+        p = tables.pages
+        with container.engine.connect() as conn:
+            ref = conn.execute(
+                sa.select(p.c.id).where(p.c.page_id == page_id, p.c.workspace_id == workspace_id)
+            ).scalar()
+        if ref is None:
+            raise NotFoundError(f"no Page {page_id} in this workspace")
+        return int(ref)
+
+    @router.get(
+        "/pages/{page_id}/automation",
+        summary="The Page's automation settings",
+    )
+    async def get_settings(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
+        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+
+        def load() -> dict[str, Any]:
+            with container.engine.connect() as conn:
+                settings = load_settings(conn, ref)
+            return dict(settings.raw or {}) if settings is not None else {"enabled": False}
+
+        return await anyio.to_thread.run_sync(load)
+
+    @router.put(
+        "/pages/{page_id}/automation",
+        summary="Replace the Page's automation settings",
+        responses={422: {"description": "A setting is invalid; the error names it."}},
+    )
+    async def put_settings(
+        workspace_id: WorkspaceId, page_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+        now = container.clock.now()
+
+        def store() -> None:
+            with container.engine.begin() as conn:
+                save_settings(conn, ref, body, now)
+
+        try:
+            await anyio.to_thread.run_sync(store)
+        except SettingsError as error:
+            raise field_error(error.field, error.message) from None
+        automation_of(container).forget_settings(ref)
+        return dict(body)
+
+    return router
