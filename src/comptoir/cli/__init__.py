@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "workspaces": "comptoir.cli.workspaces:workspaces",
     "tokens": "comptoir.cli.tokens:tokens",
     "demo": "comptoir.cli.demo:demo",
+    "flows": "comptoir.cli.flows:flows",
 }
 
 
