@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,3 +215,25 @@ def test_library_is_all_or_nothing_and_reloads_on_change(tmp_path: Path) -> None
     os.utime(bad, ns=(1, 1))
     assert library.reload_if_changed() == ()
     assert [f.name for f in library.current.flows] == ["greet", "second", "fixed"]
+
+
+def test_the_documented_examples_load(tmp_path: Path) -> None:
+    """Every YAML example of docs/flows.md loads (steps are wrapped in a flow)."""
+    doc = (Path(__file__).parents[2] / "docs" / "flows.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    assert len(blocks) > 10
+    targets = "".join(f"\n- id: {name}\n  send: ok" for name in _DOC_TARGETS)
+    for index, block in enumerate(blocks):
+        if block.startswith(("flow:", "default_locale:")):
+            text = block
+        elif block.startswith("send:"):  # alternative forms of one key, one per line
+            text = "flow: alt\nsteps:\n" + "".join(f"  - {line}\n" for line in block.splitlines())
+        else:
+            lines = (block + targets).splitlines()
+            text = "flow: doc\nsteps:\n" + "".join(f"  {line}\n" for line in lines)
+        path = write(tmp_path, f"{index:02}.yaml", text)
+        read_folder(tmp_path)
+        path.unlink()
+
+
+_DOC_TARGETS = ("closed", "vip_english", "premium", "standard", "person")
