@@ -18,7 +18,7 @@ PARIS_HOURS = {
 
 SETTINGS: dict[str, Any] = {
     "default_locale": "fr",
-    "instant_reply": {"fr": "Bonjour {{first_name}} !", "en": "Hello {{first_name}}!"},
+    "instant_reply": {"fr": "Bonjour !", "en": "Hello!"},
     "away_message": {
         "fr": "Nous sommes fermés. Une personne vous répondra {{next_opening}}.",
         "en": "We are closed. A person will answer {{next_opening}}.",

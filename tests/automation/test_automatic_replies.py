@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.automation.support import bot_texts, configure, post, settle
+from tests.automation.support import SETTINGS, bot_texts, configure, post, settle
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +31,11 @@ async def test_a_new_conversation_gets_the_disclosure_and_the_instant_reply_once
 async def test_resolving_resumes_and_the_next_conversation_speaks_the_contacts_language(
     stack: Stack,
 ) -> None:
-    auth = await configure(stack)
+    named = {
+        **SETTINGS,
+        "instant_reply": {"fr": "Bonjour {{first_name}} !", "en": "Hello {{first_name}}!"},
+    }
+    auth = await configure(stack, named)
     english = await stack.add_customer("Alex", "Smith", locale="en_US")
     await stack.customer_says("Hi there", psid=english)
     await settle(stack)

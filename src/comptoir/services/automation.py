@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import anyio
+import httpx
 
 from comptoir.bootstrap import Container
 from comptoir.domain.automation.text import fill
@@ -95,11 +96,17 @@ class Automation:
 
     def __init__(self, container: Container) -> None:
         self.container = container
-        self.responders: list[Responder] = []
+        from comptoir.services.automation_flows import FlowResponder
+
+        self.flows = FlowResponder(self)
+        #: Tried in order after the automatic replies; the first that answers wins.
+        self.responders: list[Responder] = [self.flows]
+        #: Client for flows' calls to the business's endpoints (not the Graph API's).
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
         self._settings: dict[int, AutomationSettings | None] = {}
         self._queue: asyncio.Queue[list[int]] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._work = Outstanding()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,6 +126,7 @@ class Automation:
                 await self._task
             self._task = None
         self._queue = None
+        await self.http.aclose()
 
     async def wait_idle(self) -> None:
         """Wait until every noticed message has been answered (or skipped)."""
@@ -204,16 +212,34 @@ class Automation:
                     self._settings[item.page_ref] = load_settings(conn, item.page_ref)
         return found
 
+    @contextlib.asynccontextmanager
+    async def conversation_lock(self, conversation_id: int) -> AsyncIterator[None]:
+        """Hold while acting on one conversation: its messages and waits go in order."""
+        lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
+        self._locks[conversation_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[conversation_id]
+            if users <= 1:
+                del self._locks[conversation_id]
+            else:
+                self._locks[conversation_id] = (lock, users - 1)
+
     async def _conversation(self, conversation_id: int, items: list[Incoming]) -> None:
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        async with self._slots, lock:
+        async with self._slots, self.conversation_lock(conversation_id):
             for item in items:
                 try:
                     await self.handle(item)
                 except Exception:
                     log.exception("automation failed on message %d", item.message_id)
-        if not lock.locked():
-            self._locks.pop(conversation_id, None)
+
+    async def run_due_waits(self) -> int:
+        """Resume the flows whose wait is due (the wait worker calls this every second)."""
+        from comptoir.services.automation_waits import run_due_waits
+
+        return await run_due_waits(self)
 
     # ---- one message -------------------------------------------------------------------
 
@@ -335,6 +361,9 @@ def install(container: Container) -> None:
     automation = Automation(container)
     container.bus = _Tap(container.bus, automation)
     container.workers.append(automation)
+    from comptoir.services.automation_waits import WaitPoller
+
+    container.workers.append(WaitPoller(automation))
 
 
 def automation_of(container: Container) -> Automation:

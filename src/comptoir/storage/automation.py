@@ -13,11 +13,14 @@ from sqlalchemy.engine import Connection
 from comptoir.storage import tables
 
 __all__ = [
+    "ContactData",
     "Incoming",
     "ThreadState",
     "due_waits",
+    "load_contact_data",
     "load_incoming",
     "load_thread",
+    "save_contact_data",
     "update_thread",
 ]
 
@@ -169,3 +172,36 @@ def due_waits(conn: Connection, now: datetime, limit: int = 100) -> list[int]:
         .limit(limit)
     )
     return [row.conversation_id for row in conn.execute(query)]
+
+
+# ---- what flows gathered about a contact ---------------------------------------------------
+
+_C = tables.automation_contacts
+
+
+@dataclass(frozen=True, slots=True)
+class ContactData:
+    fields: dict[str, str]
+    labels: frozenset[str]
+    consents: tuple[dict[str, str], ...] = ()
+
+
+def load_contact_data(conn: Connection, contact_id: int) -> ContactData:
+    row = conn.execute(sa.select(_C).where(_C.c.contact_id == contact_id)).first()
+    if row is None:
+        return ContactData({}, frozenset())
+    return ContactData(
+        dict(row.fields or {}), frozenset(row.labels or ()), tuple(row.consents or ())
+    )
+
+
+def save_contact_data(conn: Connection, contact_id: int, data: ContactData, now: datetime) -> None:
+    values = {
+        "fields": dict(data.fields),
+        "labels": sorted(data.labels),
+        "consents": list(data.consents),
+        "updated_at": now,
+    }
+    changed = conn.execute(sa.update(_C).where(_C.c.contact_id == contact_id).values(**values))
+    if changed.rowcount == 0:
+        conn.execute(sa.insert(_C).values(contact_id=contact_id, **values))

@@ -257,3 +257,16 @@ automation_threads = sa.Table(
     sa.Column("wait_until", UTCDateTime, nullable=True, index=True),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+#: What flows gathered about a contact: fields (name -> value), labels, and the topic
+#: subscriptions and unsubscriptions they recorded, with their time (migration 0005).
+automation_contacts = sa.Table(
+    "automation_contacts",
+    metadata,
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), primary_key=True),
+    sa.Column("fields", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("labels", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    #: [{"topic": ..., "action": "subscribe"|"unsubscribe", "at": ISO time}, ...]
+    sa.Column("consents", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

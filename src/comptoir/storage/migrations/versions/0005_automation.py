@@ -1,4 +1,5 @@
-"""automation: per-Page settings, per-conversation automation state (handover, flow, wait)
+"""automation: per-Page settings, per-conversation automation state (handover, flow,
+wait), contact fields, labels and topic consents gathered by flows
 
 Revision ID: 0005
 Revises: 0003
@@ -56,9 +57,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_automation_threads")),
     )
     op.create_index(op.f("ix_automation_threads_wait_until"), "automation_threads", ["wait_until"])
+    op.create_table(
+        "automation_contacts",
+        sa.Column("contact_id", _id(), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+        sa.Column("labels", sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+        sa.Column("consents", sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+        sa.Column("updated_at", _time(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_automation_contacts_contact_id_contacts"),
+        ),
+        sa.PrimaryKeyConstraint("contact_id", name=op.f("pk_automation_contacts")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("automation_contacts")
     op.drop_index(op.f("ix_automation_threads_wait_until"), table_name="automation_threads")
     op.drop_table("automation_threads")
     op.drop_table("automation_settings")

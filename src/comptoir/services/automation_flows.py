@@ -1,0 +1,331 @@
+"""Flows at run time: route an incoming message to a flow (or the running flow's next step),
+run the engine (``domain.automation.engine``) and carry out its actions.
+
+State lives in ``automation_threads`` (flow name, step, data, attempts in the data under
+``"<attempts>"``, a wait's due time); fields, labels and topic consents in
+``automation_contacts``. Messages go out through ``Automation.send`` (the one sending path,
+as the bot). ``CallHttp`` runs at once (``automation_http``), its result fed back to the
+engine; ``Wait`` sets ``wait_until``, which ``automation_waits`` polls; ``Handover`` takes
+the conversation for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from comptoir.domain.automation import actions as act
+from comptoir.domain.automation.engine import (
+    Answer,
+    FlowContext,
+    FlowEvent,
+    FlowState,
+    HttpDone,
+    WaitOver,
+    advance,
+    start,
+)
+from comptoir.domain.automation.model import AskStep, Flow
+from comptoir.domain.automation.router import Incoming as RouterIncoming
+from comptoir.domain.automation.router import Routed
+from comptoir.services.automation_http import call_http
+from comptoir.services.flow_files import FlowLibrary, FlowSet, Problem
+from comptoir.services.sending import Attachment, QuickReply
+from comptoir.storage.automation import (
+    ContactData,
+    Incoming,
+    load_contact_data,
+    load_thread,
+    save_contact_data,
+    update_thread,
+)
+
+if TYPE_CHECKING:
+    from comptoir.services.automation import Automation, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FlowResponder", "router_event"]
+
+#: Seconds between checks of a flows folder for changed files.
+RELOAD_EVERY = 2.0
+
+_ATTEMPTS = "<attempts>"
+#: HTTP calls and their results fed back in one turn, at most (a flow calling in a loop).
+MAX_CALLS_PER_TURN = 5
+
+
+def router_event(item: Incoming) -> RouterIncoming:
+    """The router's view of a stored incoming message or postback."""
+    content = item.content
+    postback = content.get("postback") if isinstance(content.get("postback"), dict) else None
+    referral = content.get("referral")
+    if postback is not None and isinstance(postback.get("referral"), dict):
+        referral = postback["referral"]
+    quick = content.get("quick_reply") if isinstance(content.get("quick_reply"), dict) else None
+    ref = ad_id = None
+    from_ad = False
+    if isinstance(referral, dict):
+        ref = str(referral["ref"]) if referral.get("ref") is not None else None
+        ad_id = str(referral["ad_id"]) if referral.get("ad_id") is not None else None
+        from_ad = str(referral.get("source", "")).upper() == "ADS" or ad_id is not None
+    return RouterIncoming(
+        text=None if postback is not None else item.text,
+        quick_reply=str(quick["payload"]) if quick and quick.get("payload") else None,
+        postback=str(postback["payload"]) if postback and postback.get("payload") else None,
+        ref=ref,
+        ad_id=ad_id,
+        from_ad=from_ad,
+    )
+
+
+class FlowResponder:
+    """The ``Responder`` for flows: the running flow first, then the triggers."""
+
+    def __init__(self, automation: Automation) -> None:
+        self.automation = automation
+        #: page_ref -> flows given directly (``use``), which win over a folder.
+        self.sets: dict[int, FlowSet] = {}
+        #: folder -> its library (loaded all or nothing, reloaded on change).
+        self.libraries: dict[str, FlowLibrary] = {}
+        self._checked: dict[str, float] = {}
+
+    def use(self, page_ref: int, flows: FlowSet) -> None:
+        """Run ``flows`` for the Page (instead of its settings' ``flows_folder``)."""
+        self.sets[page_ref] = flows
+
+    def flows_for(self, page_ref: int, folder: str | None) -> FlowSet | None:
+        given = self.sets.get(page_ref)
+        if given is not None or not folder:
+            return given
+        library = self.libraries.get(folder)
+        now = time.monotonic()
+        if library is None:
+            library = self.libraries[folder] = FlowLibrary(Path(folder))
+            self._report(folder, library.load())
+            self._checked[folder] = now
+        elif now - self._checked.get(folder, 0.0) >= RELOAD_EVERY:
+            self._checked[folder] = now
+            self._report(folder, library.reload_if_changed())
+        return library.current
+
+    @staticmethod
+    def _report(folder: str, problems: Sequence[Problem] | None) -> None:
+        if problems:
+            log.error(
+                "flows in %s not loaded (the previous set stays): %s",
+                folder,
+                "; ".join(str(p) for p in problems[:20]),
+            )
+
+    async def respond(self, turn: Turn) -> Sequence[Reply]:
+        item = turn.incoming
+        flows = self.flows_for(item.page_ref, turn.settings.flows_folder)
+        if flows is None or not flows.flows:
+            return ()
+        event = router_event(item)
+        thread = await self._run_db(load_thread, item.conversation_id)
+        routed = flows.router.route(event)
+        running = flows.by_name.get(thread.flow_name or "")
+        if running is not None and thread.flow_step and not self._restarts(routed, event):
+            step_index = running.index_of(thread.flow_step)
+            waiting_on = running.steps[step_index] if step_index is not None else None
+            if isinstance(waiting_on, AskStep):
+                data = dict(thread.flow_data or {})
+                attempts = int(data.pop(_ATTEMPTS, "0") or 0)
+                state = FlowState(running.name, thread.flow_step, data, attempts)
+                answer = Answer(item.text or "", event.quick_reply or event.postback)
+                await self.step(turn, running, state, answer)
+                return ()
+        if isinstance(routed, Routed):
+            await self.step(turn, routed.flow, None, None)
+        return ()
+
+    @staticmethod
+    def _restarts(routed: object, event: RouterIncoming) -> bool:
+        """A tap on a button or quick reply that starts a flow wins over a pending question;
+        typed text answers the question."""
+        return isinstance(routed, Routed) and (event.postback is not None or event.ref is not None)
+
+    async def step(
+        self, turn: Turn, flow: Flow, state: FlowState | None, event: FlowEvent | None
+    ) -> None:
+        """Start ``flow`` (``state`` None) or feed ``event``; carry out the actions."""
+        item = turn.incoming
+        contact = await self._run_db(load_contact_data, item.contact_id)
+        context = FlowContext(
+            now=turn.now,
+            locale=turn.locale,
+            fields={"first_name": item.first_name, **contact.fields},
+            labels=contact.labels,
+            hours=turn.settings.hours,
+        )
+        if state is None:
+            new_state, actions = start(flow, context)
+        else:
+            assert event is not None
+            new_state, actions = advance(flow, state, event, context)
+        wait_until: datetime | None = None
+        for _ in range(MAX_CALLS_PER_TURN):
+            call, contact, wait_until = await self._carry_out(turn, new_state, actions, contact)
+            if call is None or new_state is None:
+                break
+            http = self.automation.http
+            result = await call_http(http, call)
+            context = FlowContext(
+                now=turn.now,
+                locale=turn.locale,
+                fields={"first_name": item.first_name, **contact.fields},
+                labels=contact.labels,
+                hours=turn.settings.hours,
+            )
+            new_state, actions = advance(flow, new_state, HttpDone(result.ok, result.data), context)
+        await self._save_state(item.conversation_id, new_state, turn.now, wait_until)
+
+    async def _carry_out(
+        self,
+        turn: Turn,
+        state: FlowState | None,
+        actions: Sequence[act.Action],
+        contact: ContactData,
+    ) -> tuple[act.CallHttp | None, ContactData, datetime | None]:
+        from comptoir.services.automation import Reply
+
+        item = turn.incoming
+        fields = dict(contact.fields)
+        labels = set(contact.labels)
+        consents = list(contact.consents)
+        wait_until: datetime | None = None
+        call: act.CallHttp | None = None
+        handover = False
+        replies: list[Reply] = []
+        for action in actions:
+            match action:
+                case act.SendText(text=text):
+                    replies.append(Reply(text))
+                case act.SendQuickReplies(text=text, replies=quick):
+                    replies.append(
+                        Reply(text, tuple(QuickReply(q.title, q.payload) for q in quick))
+                    )
+                case act.SendButtons(text=text, buttons=buttons):
+                    replies.append(Reply(attachment=_buttons(text, buttons)))
+                case act.SendTemplate(cards=cards):
+                    replies.append(Reply(attachment=_generic(cards)))
+                case act.SetField(field=name, value=value):
+                    fields[name] = value
+                case act.AddLabel(label=label):
+                    labels.add(label)
+                case act.RemoveLabel(label=label):
+                    labels.discard(label)
+                case act.Subscribe(topic=topic):
+                    consents.append(_consent(topic, "subscribe", turn.now, item.message_id))
+                case act.Unsubscribe(topic=topic):
+                    consents.append(_consent(topic, "unsubscribe", turn.now, item.message_id))
+                case act.CallHttp():
+                    call = action
+                case act.Wait(until=until):
+                    wait_until = until
+                case act.Handover():
+                    handover = True
+                case act.EndFlow():
+                    pass
+        updated = ContactData(fields, frozenset(labels), tuple(consents))
+        if updated != contact:
+            await self._run_db(_save_contact, item.contact_id, updated, turn.now)
+        for reply in replies:
+            await self.automation.send(item.workspace_id, item.conversation_id, reply)
+        if handover:
+            from comptoir.services.handover import take
+
+            await take(self.automation.container, item.workspace_id, item.conversation_id, "")
+        return call, updated, wait_until if state is not None else None
+
+    async def _save_state(
+        self,
+        conversation_id: int,
+        state: FlowState | None,
+        now: datetime,
+        wait_until: datetime | None = None,
+    ) -> None:
+        if state is None:
+            values: dict[str, Any] = {
+                "flow_name": None,
+                "flow_step": None,
+                "flow_data": {},
+                "wait_until": None,
+            }
+        else:
+            data = dict(state.data)
+            if state.attempts:
+                data[_ATTEMPTS] = str(state.attempts)
+            values = {
+                "flow_name": state.flow,
+                "flow_step": state.step,
+                "flow_data": data,
+                "wait_until": wait_until,
+            }
+        await self._run_db(_update, conversation_id, now, values)
+
+    async def _run_db(self, function: Any, *args: Any) -> Any:
+        engine = self.automation.container.engine
+
+        def call() -> Any:
+            with engine.begin() as conn:
+                return function(conn, *args)
+
+        return await anyio.to_thread.run_sync(call)
+
+    async def wait_over(self, turn: Turn, flow: Flow, state: FlowState) -> None:
+        await self.step(turn, flow, state, WaitOver())
+
+
+def _save_contact(conn: Any, contact_id: int, data: ContactData, now: datetime) -> None:
+    save_contact_data(conn, contact_id, data, now)
+
+
+def _update(conn: Any, conversation_id: int, now: datetime, values: dict[str, Any]) -> None:
+    update_thread(conn, conversation_id, now, **values)
+
+
+def _consent(topic: str, action: str, now: datetime, message_id: int) -> dict[str, str]:
+    return {
+        "topic": topic,
+        "action": action,
+        "at": now.isoformat(),
+        "message_id": str(message_id),
+    }
+
+
+def _button(button: act.Button) -> dict[str, Any]:
+    if button.url:
+        return {"type": "web_url", "title": button.title, "url": button.url}
+    return {"type": "postback", "title": button.title, "payload": button.payload or ""}
+
+
+def _buttons(text: str, buttons: Sequence[act.Button]) -> Attachment:
+    payload = {
+        "template_type": "button",
+        "text": text,
+        "buttons": [_button(b) for b in buttons],
+    }
+    return Attachment(type="template", payload=payload)
+
+
+def _generic(cards: Sequence[act.TemplateCard]) -> Attachment:
+    elements = []
+    for card in cards:
+        element: dict[str, Any] = {"title": card.title}
+        if card.subtitle:
+            element["subtitle"] = card.subtitle
+        if card.image_url:
+            element["image_url"] = card.image_url
+        if card.buttons:
+            element["buttons"] = [_button(b) for b in card.buttons]
+        elements.append(element)
+    return Attachment(type="template", payload={"template_type": "generic", "elements": elements})
