@@ -153,6 +153,26 @@ def test_a_good_folder_loads_and_yes_no_stay_words(tmp_path: Path) -> None:
             "x.yaml:4: an item of quick_replies needs payload:",
         ),
         ("faq:\n  - questions: [a]\n", "x.yaml:2: an FAQ entry needs questions: and answer:"),
+        (
+            "flow: x\nsteps:\n  - send: hi\n    quick_replies:\n"
+            "      - {title: Une réponse bien trop longue, payload: P}\n",
+            "x.yaml:5: a title (fr) has 28 characters; Messenger allows 20",
+        ),
+        (
+            "flow: x\nsteps:\n  - send: "
+            + "a" * 641
+            + "\n    buttons: [{title: Go, payload: P}]\n",
+            "x.yaml:3: the text above buttons (fr) has 641 characters; Messenger allows 640",
+        ),
+        (
+            "flow: x\nsteps:\n  - send: " + "a" * 2000 + "\n",
+            "x.yaml:3: the message (fr) has 2000 characters; Messenger allows 1999",
+        ),
+        (
+            "flow: x\nsteps:\n  - ask: Lequel ?\n    field: f\n    expect: choice\n"
+            "    choices:\n      - Court\n      - Une option au nom très long\n",
+            "x.yaml:8: choice 'Une option au nom très long' is over 20 characters",
+        ),
     ],
 )
 def test_problems_name_the_file_and_line(tmp_path: Path, text: str, expected: str) -> None:

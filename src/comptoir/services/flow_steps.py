@@ -64,6 +64,8 @@ _RETRY = {
 }
 #: Messenger's limits on what one message carries
 MAX_QUICK_REPLIES, MAX_BUTTONS, MAX_CARDS = 13, 3, 10
+#: characters: a message, the text above buttons, a card's title or subtitle, a title, a payload
+MAX_TEXT, MAX_BUTTON_TEXT, MAX_CARD_TEXT, MAX_TITLE, MAX_PAYLOAD = 1999, 640, 80, 20, 1000
 _CONDITIONS = ("field", "no_field", "label", "no_label", "locale", "not_locale", "open")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -117,6 +119,7 @@ class StepReader:
             self.record(data.at("send"), text, quick_replies=replies)
             return SendQuickRepliesStep(step_id, text, replies)
         if "buttons" in data:
+            text = self._text(data, "send", "the text above buttons", MAX_BUTTON_TEXT)
             buttons = self.choices(data, "buttons", MAX_BUTTONS, links=True)
             self.record(data.at("send"), text, buttons=buttons)
             return SendButtonsStep(step_id, text, buttons)
@@ -132,9 +135,11 @@ class StepReader:
         for card_value, card_line in zip(cards, cards.lines, strict=True):
             card = mapping(card_value, card_line, "a card")
             only_keys(card, {"title", "subtitle", "image_url", "buttons"}, "a card")
-            title = self._text(card, "title", "a card title")
+            title = self._text(card, "title", "a card title", MAX_CARD_TEXT)
             subtitle = (
-                self._text(card, "subtitle", "a card subtitle") if "subtitle" in card else None
+                self._text(card, "subtitle", "a card subtitle", MAX_CARD_TEXT)
+                if "subtitle" in card
+                else None
             )
             image = (
                 self._url(card["image_url"], card.at("image_url")) if "image_url" in card else None
@@ -171,6 +176,10 @@ class StepReader:
             )
             if len(choices) < 2:
                 raise EntryError(listed.line, "choices: give at least two")
+            for choice, line in zip(choices, listed.lines, strict=True):
+                if len(choices) <= MAX_QUICK_REPLIES and len(choice) > MAX_TITLE:
+                    message = f"choice {choice!r} is over {MAX_TITLE} characters (a quick reply)"
+                    raise EntryError(line, message)
         elif "choices" in data:
             raise EntryError(data.at("choices"), "choices: only for expect: choice")
         retry = (
@@ -289,10 +298,18 @@ class StepReader:
 
     # -- parts ------------------------------------------------------------------------------
 
-    def _text(self, data: LocatedDict, key: str, what: str) -> Localized:
+    def _text(self, data: LocatedDict, key: str, what: str, limit: int = MAX_TEXT) -> Localized:
+        """A text whose every translation holds at most ``limit`` characters."""
         if key not in data:
             raise EntryError(data.line, f"{what} is missing ({key}:)")
-        return localized(data[key], data.at(key), what, self.default)
+        text = localized(data[key], data.at(key), what, self.default)
+        for locale, content in text.texts:
+            if len(content) > limit:
+                message = (
+                    f"{what} ({locale}) has {len(content)} characters; Messenger allows {limit}"
+                )
+                raise EntryError(data.at(key), message)
+        return text
 
     def choices(
         self, data: LocatedDict, key: str, limit: int, *, links: bool
@@ -304,15 +321,18 @@ class StepReader:
         for value, line in zip(listed, listed.lines, strict=True):
             entry = mapping(value, line, f"an item of {key}")
             only_keys(entry, {"title", "payload", "url"} if links else {"title", "payload"}, key)
-            title = self._text(entry, "title", "a title")
+            title = self._text(entry, "title", "a title", MAX_TITLE)
             if ("payload" in entry) == ("url" in entry):
                 need = "payload: or url:" if links else "payload:"
                 raise EntryError(line, f"an item of {key} needs {need}")
-            payload = (
-                string(entry["payload"], entry.at("payload"), "payload")
-                if "payload" in entry
-                else None
-            )
+            payload = None
+            if "payload" in entry:
+                payload = string(entry["payload"], entry.at("payload"), "payload")
+                if len(payload) > MAX_PAYLOAD:
+                    message = (
+                        f"payload has {len(payload)} characters; Messenger allows {MAX_PAYLOAD}"
+                    )
+                    raise EntryError(entry.at("payload"), message)
             url = self._url(entry["url"], entry.at("url")) if "url" in entry else None
             read.append(Choice(title, payload, url))
         return tuple(read)
