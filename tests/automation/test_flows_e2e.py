@@ -208,3 +208,29 @@ async def test_a_wait_step_resumes_when_its_time_comes(stack: Stack) -> None:
     assert await bot_texts(stack) == ["Je vous rappelle dans une heure.", "Voici votre rappel."]
     assert thread_row(stack)["wait_until"] is None
     assert thread_row(stack)["flow_name"] is None
+
+
+async def test_faq_questions_are_answered_in_french_and_in_english(stack: Stack) -> None:
+    await shop(stack)
+    await stack.customer_says("comment je retourne un article")
+    await settle(stack)
+    assert (await bot_texts(stack))[-1].startswith("Vous avez 30 jours pour retourner")
+    english = await stack.add_customer("Alex", "Smith", locale="en_US")
+    await stack.customer_says("Hello", psid=english)  # the profile (locale) is known after this
+    await settle(stack)
+    await stack.customer_says("What payment methods do you accept?", psid=english)
+    await settle(stack)
+    sent = [
+        record["request"]["message"]
+        for record in await stack.sent()
+        if str(record["request"]["recipient"]["id"]) == english
+    ]
+    assert sent[-1]["text"] == "We accept cards, PayPal and gift vouchers."
+    assert sent[-1]["quick_replies"][0]["title"] == "A person"
+
+
+async def test_a_message_nothing_matches_gets_no_answer(stack: Stack) -> None:
+    await shop(stack)
+    await stack.customer_says("merci")
+    await settle(stack)
+    assert await bot_texts(stack) == []

@@ -35,6 +35,7 @@ from comptoir.domain.automation.model import AskStep, Flow
 from comptoir.domain.automation.router import Incoming as RouterIncoming
 from comptoir.domain.automation.router import Routed
 from comptoir.services.automation_http import call_http
+from comptoir.services.faq import FaqMatcher
 from comptoir.services.flow_files import FlowLibrary, FlowSet, Problem
 from comptoir.services.sending import Attachment, QuickReply
 from comptoir.storage.automation import (
@@ -95,6 +96,7 @@ class FlowResponder:
         #: folder -> its library (loaded all or nothing, reloaded on change).
         self.libraries: dict[str, FlowLibrary] = {}
         self._checked: dict[str, float] = {}
+        self._matchers: dict[int, tuple[FlowSet, FaqMatcher]] = {}
 
     def use(self, page_ref: int, flows: FlowSet) -> None:
         """Run ``flows`` for the Page (instead of its settings' ``flows_folder``)."""
@@ -145,7 +147,31 @@ class FlowResponder:
                 return ()
         if isinstance(routed, Routed):
             await self.step(turn, routed.flow, None, None)
-        return ()
+            return ()
+        return self._faq_answer(item.page_ref, flows, event, turn.locale)
+
+    def _faq_answer(
+        self, page_ref: int, flows: FlowSet, event: RouterIncoming, locale: str
+    ) -> Sequence[Reply]:
+        """The FAQ's answer to a typed question (not to a tapped button), if one is close."""
+        from comptoir.services.automation import Reply, render
+
+        if not flows.faq or not event.text or event.quick_reply or event.postback:
+            return ()
+        cached = self._matchers.get(page_ref)
+        if cached is None or cached[0] is not flows:
+            cached = (flows, FaqMatcher(flows.faq))
+            self._matchers[page_ref] = cached
+        found = cached[1].match(event.text)
+        if found is None:
+            return ()
+        entry = found.entry
+        quick = tuple(
+            QuickReply(choice.title.pick(locale), choice.payload or "")
+            for choice in entry.replies
+            if choice.payload
+        )
+        return (Reply(render(entry.answer.pick(locale), {}), quick),)
 
     @staticmethod
     def _restarts(routed: object, event: RouterIncoming) -> bool:
