@@ -29,6 +29,7 @@ from comptoir.bootstrap import Container
 from comptoir.services.intake_batch import BatchOutcome, PageEvents, write_batch, write_raw_only
 from comptoir.services.intake_effects import AfterCommit, Outstanding
 from comptoir.services.page_directory import PageDirectory
+from comptoir.services.profiles import ProfileResult
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ __all__ = [
 
 #: Most events written in one transaction.
 MAX_EVENTS_PER_COMMIT = 5_000
+#: Most event-loop turns the writer yields to gather a group (see ``Intake._gather``).
+GATHER_TURNS = 12
+#: Turns without a new request that end the gathering.
+QUIET_TURNS = 4
 
 
 class IntakeError(Exception):
@@ -64,6 +69,7 @@ class IntakeStats:
 @dataclass(slots=True)
 class _Pending:
     batches: Sequence[PageEvents]
+    profiles: Sequence[ProfileResult]
     size: int
     done: asyncio.Future[None]
 
@@ -74,7 +80,7 @@ class Intake:
     def __init__(self, container: Container, *, max_events: int = MAX_EVENTS_PER_COMMIT) -> None:
         self.container = container
         self.pages = PageDirectory(container.engine, container.secrets)
-        self.after_commit = AfterCommit(container, self.pages)
+        self.after_commit = AfterCommit(container, self.pages, self.store_profiles)
         self._max_events = max_events
         self._queue: asyncio.Queue[_Pending] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -93,9 +99,12 @@ class Intake:
         await self.after_commit.start()
 
     async def aclose(self) -> None:
-        """Stop taking requests, write what is queued, finish after-commit work."""
+        """Stop taking requests, finish after-commit work (profile fetches store their
+        answers through the writer), write what is queued, then stop."""
         self._closing = True
         if self._queue is not None and self._writer is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.after_commit.wait_idle(), timeout=10)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._work.wait(), timeout=10)
             self._writer.cancel()
@@ -114,21 +123,36 @@ class Intake:
 
     async def submit(self, batches: Sequence[PageEvents]) -> None:
         """Store the events of one request; returns once they are committed."""
-        if self._queue is None or self._closing:
+        if self._closing:
             raise IntakeError("Comptoir is not accepting events right now")
-        size = sum(batch.size for batch in batches)
+        await self._enqueue(batches, ())
+
+    async def store_profiles(self, profiles: Sequence[ProfileResult]) -> None:
+        """Store fetched profiles in the writer's next transaction."""
+        await self._enqueue((), profiles)
+
+    async def _enqueue(
+        self, batches: Sequence[PageEvents], profiles: Sequence[ProfileResult]
+    ) -> None:
+        if self._queue is None:
+            raise IntakeError("Comptoir is not accepting events right now")
+        size = sum(batch.size for batch in batches) + len(profiles)
         if size == 0:
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._work.begin()
         done.add_done_callback(lambda _: self._work.end())
-        self._queue.put_nowait(_Pending(batches, size, done))
-        await asyncio.shield(done)
+        self._queue.put_nowait(_Pending(batches, profiles, size, done))
+        await done
 
     async def wait_idle(self) -> None:
-        """Wait until nothing is queued, being written or being processed after commit."""
-        await self._work.wait()
-        await self.after_commit.wait_idle()
+        """Wait until nothing is queued, being written or being processed after commit
+        (profile fetches feed the writer again, hence the loop)."""
+        while True:
+            await self._work.wait()
+            await self.after_commit.wait_idle()
+            if self._work.idle and self.after_commit.idle:
+                return
 
     # ---- the writer --------------------------------------------------------------------
 
@@ -137,6 +161,7 @@ class Intake:
         loop = asyncio.get_running_loop()
         while True:
             first = await self._queue.get()
+            await self._gather(first.size)
             group = [first]
             size = first.size
             while size < self._max_events and not self._queue.empty():
@@ -145,13 +170,27 @@ class Intake:
                 size += pending.size
             await self._write_group(loop, group)
 
+    async def _gather(self, first_size: int) -> None:
+        """Requests whose bytes have already arrived reach ``submit`` a few loop turns
+        later: yield while they keep coming (``QUIET_TURNS`` quiet turns end it), so they share this
+        commit instead of waiting for the next one."""
+        assert self._queue is not None
+        quiet = 0
+        for _ in range(GATHER_TURNS):
+            queued = self._queue.qsize()
+            if quiet >= QUIET_TURNS or (queued + 1) * first_size >= self._max_events:
+                return
+            await asyncio.sleep(0)
+            quiet = quiet + 1 if self._queue.qsize() == queued else 0
+
     async def _write_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
         clock = self.container.clock
         engine = self.container.engine
         batches = [batch for pending in group for batch in pending.batches]
+        profiles = [profile for pending in group for profile in pending.profiles]
         try:
             outcome = await loop.run_in_executor(
-                self._executor, write_batch, engine, clock, batches
+                self._executor, write_batch, engine, clock, batches, profiles
             )
         except Exception as exc:
             if len(group) == 1:

@@ -24,6 +24,7 @@ from comptoir.services.intake_events import items_of
 from comptoir.services.intake_item import QUALIFYING, Item
 from comptoir.services.intake_updates import Updates
 from comptoir.services.page_directory import KnownPage
+from comptoir.services.profiles import ProfileResult, store_profiles
 from comptoir.storage.contacts import (
     MAX_PSID_LENGTH,
     ContactKey,
@@ -87,6 +88,9 @@ class BatchOutcome:
     live: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     #: Contacts created by the batch: their profiles are fetched after commit.
     new_contacts: list[ProfileTarget] = field(default_factory=list)
+    #: Whether ``container.on_commit`` hooks should run: an outgoing message's status
+    #: moved (the relay waits for echoes) or outgoing webhooks were queued. New inbound
+    #: messages alone do not wake them.
     messages_changed: bool = False
     #: Raw events stored (new ones only).
     stored: int = 0
@@ -96,11 +100,19 @@ class BatchOutcome:
         return not (self.live or self.new_contacts or self.messages_changed)
 
 
-def write_batch(engine: Engine, clock: Clock, batches: Sequence[PageEvents]) -> BatchOutcome:
-    """Store every event of ``batches`` in one transaction; returns what changed."""
+def write_batch(
+    engine: Engine,
+    clock: Clock,
+    batches: Sequence[PageEvents],
+    profiles: Sequence[ProfileResult] = (),
+) -> BatchOutcome:
+    """Store every event of ``batches`` (and fetched ``profiles``) in one transaction;
+    returns what changed."""
     now = clock.now()
     entries = _unique_items(batches)
     with engine.begin() as conn:
+        if profiles:
+            store_profiles(conn, profiles, now)
         new_keys = insert_events(conn, [_raw_row(page, item, now) for page, item in entries])
         fresh = [
             (page, item)
@@ -111,6 +123,15 @@ def write_batch(engine: Engine, clock: Clock, batches: Sequence[PageEvents]) -> 
         if fresh:
             fresh.sort(key=lambda entry: entry[1].at)
             _Writer(conn, now, outcome).apply(fresh)
+        for result in profiles:
+            target = result.target
+            outcome.live.append(
+                (
+                    target.workspace_id,
+                    "contact.updated",
+                    {"contact_id": target.contact_id, "profile_status": result.status},
+                )
+            )
     return outcome
 
 
@@ -131,10 +152,17 @@ def write_raw_only(
 
 
 def _unique_items(batches: Sequence[PageEvents]) -> list[tuple[KnownPage, Item]]:
-    seen: dict[tuple[int, str], tuple[KnownPage, Item]] = {}
+    """Every event of the group once (first copy wins), decoded Page by Page in one pass."""
+    by_page: dict[tuple[int, str], tuple[KnownPage, list[wire.Entry]]] = {}
     for batch in batches:
-        page = batch.page
-        for item in items_of(batch.platform, batch.entries):
+        key = (batch.page.page_ref, batch.platform)
+        if key in by_page:
+            by_page[key][1].extend(batch.entries)
+        else:
+            by_page[key] = (batch.page, list(batch.entries))
+    seen: dict[tuple[int, str], tuple[KnownPage, Item]] = {}
+    for (_, platform), (page, entries) in by_page.items():
+        for item in items_of(platform, entries):
             seen.setdefault((page.page_ref, storable_key(item.dedupe_key)), (page, item))
     return list(seen.values())
 
@@ -176,7 +204,7 @@ class _Writer:
         conversation_ids = self._conversations(usable, rows, contact_ids)
         self._messages(rows, contact_ids, conversation_ids, placeholders)
         self.updates.apply(usable, contact_ids, conversation_ids, skip_edits=placeholders)
-        self.outcome.messages_changed = self.updates.messages_changed or bool(rows)
+        self.outcome.messages_changed = self.updates.messages_changed
         for page, item in fresh:
             if item.kind == "unknown":
                 _log_unknown(page, item)

@@ -1,5 +1,6 @@
 """What happens after an intake commit, outside the transaction: live events on the bus,
-``container.on_commit`` hooks, and profile fetches for new contacts.
+``container.on_commit`` hooks, and profile fetches for new contacts (whose answers go back
+to the intake writer to be stored).
 
 Outcomes are processed one at a time, in commit order, by one task, so the bus sees changes
 in the order they were stored; profile fetches run beside it, a few at a time.
@@ -10,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from comptoir.bootstrap import Container
 from comptoir.services.intake_batch import BatchOutcome
 from comptoir.services.page_directory import PageDirectory
-from comptoir.services.profiles import fetch_profile
+from comptoir.services.profiles import ProfileResult, fetch_profile
 from comptoir.storage.contacts import ProfileTarget
 
 log = logging.getLogger(__name__)
@@ -43,14 +45,24 @@ class Outstanding:
             self._count = 0
             self._idle.set()
 
+    @property
+    def idle(self) -> bool:
+        return self._idle.is_set()
+
     async def wait(self) -> None:
         await self._idle.wait()
 
 
+StoreProfiles = Callable[[Sequence[ProfileResult]], Awaitable[None]]
+
+
 class AfterCommit:
-    def __init__(self, container: Container, pages: PageDirectory) -> None:
+    def __init__(
+        self, container: Container, pages: PageDirectory, store_profiles: StoreProfiles
+    ) -> None:
         self._container = container
         self._pages = pages
+        self._store_profiles = store_profiles
         self._queue: asyncio.Queue[BatchOutcome] | None = None
         self._task: asyncio.Task[None] | None = None
         self._work = Outstanding()
@@ -84,6 +96,10 @@ class AfterCommit:
     async def wait_idle(self) -> None:
         """Wait until every pushed outcome is processed and no profile fetch is running."""
         await self._work.wait()
+
+    @property
+    def idle(self) -> bool:
+        return self._work.idle
 
     async def _run(self) -> None:
         assert self._queue is not None
@@ -123,6 +139,8 @@ class AfterCommit:
         assert self._slots is not None
         async with self._slots:
             try:
-                await fetch_profile(self._container, self._pages, target)
+                result = await fetch_profile(self._container, self._pages, target)
+                if result is not None:
+                    await self._store_profiles([result])
             except Exception:
                 log.exception("fetching a contact's profile failed (contact %d)", target.contact_id)

@@ -44,27 +44,47 @@ _HANDOVERS = {
 }
 
 
-def items_of(platform: str, entries: list[wire.Entry]) -> Iterator[Item]:
-    """Every event of ``entries`` (one Page's entries of one envelope), as Items."""
-    for entry in entries:
-        for standby, raws in ((False, entry.messaging), (True, entry.standby)):
-            for raw in raws or ():
-                single = wire.Entry(
-                    id=entry.id,
-                    time=entry.time,
-                    messaging=None if standby else [raw],
-                    standby=[raw] if standby else None,
-                )
-                yield from _items(platform, single, raw)
-        for raw in entry.changes or ():
-            single = wire.Entry(id=entry.id, time=entry.time, changes=[raw])
+def items_of(platform: str, entries: list[wire.Entry]) -> list[Item]:
+    """Every event of ``entries`` (one Page's entries of one envelope), as Items, each with
+    the raw JSON text of its element.
+
+    ``normalise`` yields one event per element, entry by entry, ``messaging`` then
+    ``standby`` then ``changes``; the raw elements are paired with the events in that same
+    order. Should the counts ever differ, each element is normalised on its own instead.
+    """
+    raws = [
+        raw
+        for entry in entries
+        for raw in (*(entry.messaging or ()), *(entry.standby or ()), *(entry.changes or ()))
+    ]
+    events = normalise(wire.Envelope(object=platform, entry=entries))
+    if len(events) == len(raws):
+        return [to_item(event, _text(raw)) for event, raw in zip(events, raws, strict=True)]
+    return [item for entry in entries for item in _one_by_one(platform, entry)]
+
+
+def _one_by_one(platform: str, entry: wire.Entry) -> Iterator[Item]:
+    for standby, raws in ((False, entry.messaging), (True, entry.standby)):
+        for raw in raws or ():
+            single = wire.Entry(
+                id=entry.id,
+                time=entry.time,
+                messaging=None if standby else [raw],
+                standby=[raw] if standby else None,
+            )
             yield from _items(platform, single, raw)
+    for raw in entry.changes or ():
+        yield from _items(platform, wire.Entry(id=entry.id, time=entry.time, changes=[raw]), raw)
 
 
 def _items(platform: str, entry: wire.Entry, raw: msgspec.Raw) -> Iterator[Item]:
-    text = bytes(raw).decode("utf-8", "replace")
+    text = _text(raw)
     for event in normalise(wire.Envelope(object=platform, entry=[entry])):
         yield to_item(event, text)
+
+
+def _text(raw: msgspec.Raw) -> str:
+    return bytes(raw).decode("utf-8", "replace")
 
 
 def to_item(event: ReceivedEvent, payload_json: str) -> Item:

@@ -22,7 +22,6 @@ from comptoir.services.outgoing import (
     MESSAGE_RECEIVED,
     MESSAGE_STATUS,
     enqueue_message_event,
-    list_endpoints,
 )
 from comptoir.services.page_directory import KnownPage
 from comptoir.storage.contacts import ContactKey, contact_contents, save_contents
@@ -34,6 +33,7 @@ from comptoir.storage.inbound import (
     mark_sent_from_echo,
     messages_by_mid,
     update_message,
+    wanted_outgoing_events,
 )
 from comptoir.storage.outbound import message_id_from_metadata
 from comptoir.storage.page_restrictions import INDEFINITELY, record_policy_change
@@ -62,6 +62,7 @@ class Updates:
         self.conn = conn
         self.now = now
         self.live = live
+        #: Whether the on-commit hooks should run (see ``BatchOutcome.messages_changed``).
         self.messages_changed = False
         #: Contacts (-> their Page) whose outgoing messages became known as sent in this
         #: batch: a receipt stored earlier may cover them (receipts can precede the echo).
@@ -268,6 +269,7 @@ class Updates:
         for workspace_id, message_id in received:
             if MESSAGE_RECEIVED in self._wanted(workspace_id):
                 enqueue_message_event(self.conn, MESSAGE_RECEIVED, message_id, now=self.now)
+                self.messages_changed = True
 
     def _status_changed(self, workspace_id: int, message_id: int, status: str) -> None:
         self.messages_changed = True
@@ -284,8 +286,7 @@ class Updates:
     def _wanted(self, workspace_id: int) -> set[str]:
         wanted = self._endpoints.get(workspace_id)
         if wanted is None:
-            endpoints = list_endpoints(self.conn, workspace_id)
-            wanted = {event for endpoint in endpoints for event in endpoint.events}
+            wanted = wanted_outgoing_events(self.conn, workspace_id)
             self._endpoints[workspace_id] = wanted
         return wanted
 

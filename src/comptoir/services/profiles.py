@@ -1,5 +1,8 @@
 """A new contact's public profile, from the User Profile API, after the intake commit.
 
+``fetch_profile`` asks Meta; the intake writer stores the answer (``store_profiles``) in its
+next transaction, so the intake's rows keep a single writer.
+
 ``GET /{psid}?fields=first_name,last_name,profile_pic,locale,timezone`` with the Page token,
 through the typed Graph client. Meta often has nothing to give, and that is not an error
 for Comptoir: the outcome is recorded in ``contacts.profile_status`` and the contact stays
@@ -13,15 +16,18 @@ usable by its PSID:
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
 from comptoir.channels.messenger.errors import GraphAPIError
-from comptoir.channels.messenger.send_api import GetUserProfile, GraphClient
+from comptoir.channels.messenger.send_api import GetUserProfile, GraphClient, UserProfile
 from comptoir.crypto import SecretBoxError
 from comptoir.services.page_directory import PageDirectory
 from comptoir.storage.contacts import ProfileTarget, save_profile
@@ -34,16 +40,28 @@ PROFILE_FIELDS = ("first_name", "last_name", "profile_pic", "locale", "timezone"
 NO_PROFILE_CODES = frozenset({2018218, 2018247})
 
 
-async def fetch_profile(container: Container, pages: PageDirectory, target: ProfileTarget) -> str:
-    """Fetch and store ``target``'s profile; returns the ``profile_status`` recorded."""
+@dataclass(frozen=True, slots=True)
+class ProfileResult:
+    """What the User Profile API said about a contact, ready to store."""
+
+    target: ProfileTarget
+    status: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+async def fetch_profile(
+    container: Container, pages: PageDirectory, target: ProfileTarget
+) -> ProfileResult | None:
+    """Ask the User Profile API about ``target``; None when its Page is gone. Storing the
+    result is the intake writer's job (one writer for the intake's rows)."""
     page = pages.cached(target.page_id) or (await pages.find([target.page_id]))[target.page_id]
     if page is None:  # disconnected since
-        return "pending"
+        return None
     try:
         token = container.secrets.open(page.access_token_sealed)
     except SecretBoxError:
         log.warning("profile not fetched: the Page token of Page %s cannot be opened", page.page_id)
-        return await _record(container, target, "failed", {})
+        return ProfileResult(target, "failed")
     client = GraphClient(
         container.settings.graph_url, container.graph_http, container.settings.api_version
     )
@@ -51,43 +69,30 @@ async def fetch_profile(container: Container, pages: PageDirectory, target: Prof
         profile = await client.call(GetUserProfile(psid=target.psid, fields=PROFILE_FIELDS), token)
     except GraphAPIError as exc:
         unavailable = exc.code in NO_PROFILE_CODES or exc.subcode in NO_PROFILE_CODES
-        status = "unavailable" if unavailable else "failed"
         if not unavailable:
             log.info("profile of contact %d not fetched: %s", target.contact_id, exc)
-        return await _record(container, target, status, {})
+        return ProfileResult(target, "unavailable" if unavailable else "failed")
     except (httpx.HTTPError, TimeoutError) as exc:
         log.info("profile of contact %d not fetched: %s", target.contact_id, type(exc).__name__)
-        return await _record(container, target, "failed", {})
+        return ProfileResult(target, "failed")
     values = _profile_values(profile)
     status = "fetched" if values.get("first_name") or values.get("last_name") else "empty"
-    return await _record(container, target, status, values)
+    return ProfileResult(target, status, values)
 
 
-def _profile_values(profile: Any) -> dict[str, Any]:
+def _profile_values(profile: UserProfile) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in ("first_name", "last_name", "profile_pic", "locale"):
         value = getattr(profile, name, None)
         if isinstance(value, str) and value:
             values[name] = value
-    timezone = getattr(profile, "timezone", None)
+    timezone = profile.timezone
     if isinstance(timezone, int | float) and not isinstance(timezone, bool):
         values["timezone_offset"] = float(timezone)
     return values
 
 
-async def _record(
-    container: Container, target: ProfileTarget, status: str, values: dict[str, Any]
-) -> str:
-    now = container.clock.now()
-
-    def write() -> None:
-        with container.engine.begin() as connection:
-            save_profile(connection, target.contact_id, status=status, now=now, **values)
-
-    await asyncio.to_thread(write)
-    await container.bus.publish(
-        target.workspace_id,
-        "contact.updated",
-        {"contact_id": target.contact_id, "profile_status": status},
-    )
-    return status
+def store_profiles(conn: Connection, results: Sequence[ProfileResult], now: datetime) -> None:
+    """Record fetched profiles (inside the intake writer's transaction)."""
+    for result in results:
+        save_profile(conn, result.target.contact_id, status=result.status, now=now, **result.values)

@@ -14,9 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from comptoir.storage.bulk import Bulk, Kind
 from comptoir.storage.tables import contacts
-from comptoir.storage.types import UTCDateTime
-from comptoir.storage.upsert import insert_ignoring_duplicates
 
 #: Longest PSID the column holds (Meta's are 16-17 digits).
 MAX_PSID_LENGTH = 64
@@ -42,70 +41,75 @@ class ContactIds:
     created: frozenset[ContactKey]
 
 
+_NEW_CONTACT: tuple[tuple[str, Kind], ...] = (
+    ("workspace_id", "int"),
+    ("page_ref", "int"),
+    ("psid", "text"),
+    ("source", "text"),
+    ("source_ref", "text"),
+    ("created_at", "time"),
+)
+
+
 def ensure_contacts(
     conn: Connection, wanted: Mapping[ContactKey, NewContact], now: datetime
 ) -> ContactIds:
-    """The id of every contact in ``wanted``, creating the missing ones (unique key, no
-    check-then-insert). On PostgreSQL the rows stay locked until commit, so two processes
-    writing for one person take turns."""
+    """The id of every contact in ``wanted``, creating the missing ones. The insert skips a
+    contact created meanwhile (unique key), which is then read back: never a duplicate. On
+    PostgreSQL the rows stay locked until commit, so two processes writing for one person
+    take turns."""
     if not wanted:
         return ContactIds({}, frozenset())
-    rows = [
-        {
-            "workspace_id": new.workspace_id,
-            "page_ref": page_ref,
-            "psid": psid,
-            "source": new.source,
-            "source_ref": new.source_ref[:MAX_SOURCE_REF_LENGTH] if new.source_ref else None,
-            "created_at": now,
-        }
-        for (page_ref, psid), new in wanted.items()
-    ]
-    statement = insert_ignoring_duplicates(conn, contacts).returning(
-        contacts.c.id, contacts.c.page_ref, contacts.c.psid
-    )
-    ids: dict[ContactKey, int] = {}
-    for contact_id, page_ref, psid in conn.execute(statement, rows):
-        ids[(int(page_ref), str(psid))] = int(contact_id)
-    created = frozenset(ids)
+    ids = find_contacts(conn, list(wanted), lock=True)
     missing = [key for key in wanted if key not in ids]
-    if missing:
-        ids.update(find_contacts(conn, missing, lock=True))
-    return ContactIds(ids, created)
+    if not missing:
+        return ContactIds(ids, frozenset())
+    bulk = Bulk(conn)
+    created_at = bulk.time(now)
+    rows = []
+    for key in missing:
+        new = wanted[key]
+        source_ref = new.source_ref[:MAX_SOURCE_REF_LENGTH] if new.source_ref else None
+        rows.append((new.workspace_id, key[0], key[1], new.source, source_ref, created_at))
+    created: set[ContactKey] = set()
+    inserted = bulk.insert(
+        contacts.name,
+        _NEW_CONTACT,
+        rows,
+        ignore_duplicates=True,
+        returning=("id", "page_ref", "psid"),
+    )
+    for contact_id, page_ref, psid in inserted:
+        key = (int(page_ref), str(psid))
+        ids[key] = int(contact_id)
+        created.add(key)
+    raced = [key for key in missing if key not in ids]
+    if raced:
+        ids.update(find_contacts(conn, raced, lock=True))
+    return ContactIds(ids, frozenset(created))
 
 
 def find_contacts(
     conn: Connection, keys: Sequence[ContactKey], *, lock: bool = False
 ) -> dict[ContactKey, int]:
-    """Ids of the contacts with these keys that exist."""
+    """Ids of the contacts with these keys that exist (locked on PostgreSQL if ``lock``)."""
     if not keys:
         return {}
-    page_refs = {page_ref for page_ref, _ in keys}
-    psids = {psid for _, psid in keys}
-    statement = sa.select(contacts.c.id, contacts.c.page_ref, contacts.c.psid).where(
-        contacts.c.page_ref.in_(page_refs), contacts.c.psid.in_(psids)
+    bulk = Bulk(conn)
+    by_page: dict[int, list[str]] = {}
+    for page_ref, psid in keys:
+        by_page.setdefault(page_ref, []).append(psid)
+    suffix = "" if bulk.sqlite or not lock else " FOR UPDATE"
+    sql = (
+        f"SELECT id, page_ref, psid FROM {contacts.name} "  # noqa: S608 (no input in it)
+        f"WHERE page_ref = {bulk.slot('int')} AND psid {bulk.among('text')}{suffix}"
     )
-    if lock:
-        statement = statement.with_for_update()
-    wanted = set(keys)
     found: dict[ContactKey, int] = {}
-    for contact_id, page_ref, psid in conn.execute(statement):
-        key = (int(page_ref), str(psid))
-        if key in wanted:
-            found[key] = int(contact_id)
+    for page_ref, psids in by_page.items():
+        unique = list(dict.fromkeys(psids))
+        for contact_id, ref, psid in bulk.query(sql, (page_ref, bulk.listed(unique))):
+            found[(int(ref), str(psid))] = int(contact_id)
     return found
-
-
-def _move_forward_statement(column_name: str) -> sa.Update:
-    """``UPDATE contacts SET <col> = :at WHERE id = :contact_id AND (<col> IS NULL OR
-    <col> < :at)``: a mark never goes back."""
-    column = contacts.c[column_name]
-    at = sa.bindparam("at", type_=UTCDateTime)
-    return (
-        contacts.update()
-        .where(contacts.c.id == sa.bindparam("contact_id"), sa.or_(column.is_(None), column < at))
-        .values({column_name: at})
-    )
 
 
 def advance_windows(
@@ -114,16 +118,20 @@ def advance_windows(
     qualifying_actions: Mapping[int, datetime],
 ) -> None:
     """Move ``last_user_message_at`` / ``last_qualifying_action_at`` forward (contact id ->
-    time of the latest such event in this batch)."""
-    for column_name, marks in (
-        ("last_user_message_at", user_messages),
-        ("last_qualifying_action_at", qualifying_actions),
-    ):
-        if marks:
-            conn.execute(
-                _move_forward_statement(column_name),
-                [{"contact_id": contact_id, "at": at} for contact_id, at in marks.items()],
-            )
+    time of the latest such event in this batch), never back."""
+    ids = set(user_messages) | set(qualifying_actions)
+    if not ids:
+        return
+    bulk = Bulk(conn)
+    rows = [
+        (
+            contact_id,
+            bulk.time(user_messages.get(contact_id)),
+            bulk.time(qualifying_actions.get(contact_id)),
+        )
+        for contact_id in sorted(ids)
+    ]
+    bulk.move_forward(contacts.name, ("last_user_message_at", "last_qualifying_action_at"), rows)
 
 
 def contact_contents(conn: Connection, contact_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

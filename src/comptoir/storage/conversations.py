@@ -14,8 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from comptoir.storage.bulk import Bulk
 from comptoir.storage.tables import conversations
-from comptoir.storage.types import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,29 +38,24 @@ def latest_conversations(
     conn: Connection, contact_ids: Iterable[int]
 ) -> dict[int, ConversationRef]:
     """The most recent conversation of each contact that has one (contact id -> ref)."""
-    ids = set(contact_ids)
+    ids = sorted(set(contact_ids))
     if not ids:
         return {}
-    latest = (
-        sa.select(sa.func.max(conversations.c.id))
-        .where(conversations.c.contact_id.in_(ids))
-        .group_by(conversations.c.contact_id)
+    bulk = Bulk(conn)
+    table = conversations.name
+    sql = (
+        "SELECT contact_id, id, status, thread_owner_app_id, thread_owner_at "  # noqa: S608
+        f"FROM {table} WHERE id IN (SELECT max(id) FROM {table} "
+        f"WHERE contact_id {bulk.among('int')} GROUP BY contact_id)"
     )
-    result = conn.execute(
-        sa.select(
-            conversations.c.contact_id,
-            conversations.c.id,
-            conversations.c.status,
-            conversations.c.thread_owner_app_id,
-            conversations.c.thread_owner_at,
-        ).where(conversations.c.id.in_(latest))
-    )
-    return {
-        int(row.contact_id): ConversationRef(
-            int(row.id), str(row.status), row.thread_owner_app_id, row.thread_owner_at
+    latest: dict[int, ConversationRef] = {}
+    for contact_id, conversation_id, status, owner, owner_at in bulk.query(
+        sql, (bulk.listed(ids),)
+    ):
+        latest[int(contact_id)] = ConversationRef(
+            int(conversation_id), str(status), owner, bulk.read_time(owner_at)
         )
-        for row in result
-    }
+    return latest
 
 
 def open_conversations(
@@ -98,18 +93,10 @@ def open_conversations(
 
 def touch_activity(conn: Connection, activity: Mapping[int, datetime]) -> None:
     """Move ``last_activity_at`` forward (conversation id -> time), never back."""
-    if not activity:
-        return
-    at = sa.bindparam("at", type_=UTCDateTime)
-    conn.execute(
-        conversations.update()
-        .where(
-            conversations.c.id == sa.bindparam("conversation_id"),
-            conversations.c.last_activity_at < at,
-        )
-        .values(last_activity_at=at),
-        [{"conversation_id": cid, "at": when} for cid, when in activity.items()],
-    )
+    if activity:
+        bulk = Bulk(conn)
+        rows = [(cid, bulk.time(when)) for cid, when in sorted(activity.items())]
+        bulk.move_forward(conversations.name, ("last_activity_at",), rows)
 
 
 def set_thread_owner(

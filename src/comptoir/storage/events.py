@@ -10,11 +10,10 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from comptoir.storage.bulk import Bulk, Kind
 from comptoir.storage.tables import webhook_events
-from comptoir.storage.upsert import insert_ignoring_duplicates
 
 #: Longest dedupe key the column holds; longer keys are replaced by their hash.
 MAX_KEY_LENGTH = 300
@@ -27,6 +26,18 @@ def storable_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("page_ref", "int"),
+    ("dedupe_key", "text"),
+    ("kind", "text"),
+    ("standby", "bool"),
+    ("payload", "json"),
+    ("received_at", "time"),
+    ("processed_at", "time"),
+    ("process_error", "text"),
+)
+
+
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple[int, str]]:
     """Insert raw events, skipping those already stored; return the (page_ref, dedupe_key)
     of the rows that were new.
@@ -37,12 +48,32 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple
     """
     if not rows:
         return set()
-    text = sa.bindparam("payload_json", type_=sa.Text)
-    payload = sa.cast(text, sa.JSON) if conn.dialect.name == "postgresql" else text
-    statement = (
-        insert_ignoring_duplicates(conn, webhook_events)
-        .values(payload=payload)
-        .returning(webhook_events.c.page_ref, webhook_events.c.dedupe_key)
+    bulk = Bulk(conn)
+    times: dict[Any, Any] = {None: None}
+
+    def time(moment: Any) -> Any:
+        if moment not in times:
+            times[moment] = bulk.time(moment)
+        return times[moment]
+
+    values = [
+        (
+            row["page_ref"],
+            row["dedupe_key"],
+            row["kind"],
+            row["standby"],
+            row["payload_json"],
+            time(row["received_at"]),
+            time(row["processed_at"]),
+            row["process_error"],
+        )
+        for row in rows
+    ]
+    inserted = bulk.insert(
+        webhook_events.name,
+        _COLUMNS,
+        values,
+        ignore_duplicates=True,
+        returning=("page_ref", "dedupe_key"),
     )
-    result = conn.execute(statement, list(rows))
-    return {(int(page_ref), str(key)) for page_ref, key in result}
+    return {(int(page_ref), str(key)) for page_ref, key in inserted}

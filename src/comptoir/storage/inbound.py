@@ -6,6 +6,7 @@ Deduplication by the unique key (page_ref, mid); statuses only move forward
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.tables import messages
-from comptoir.storage.upsert import insert_ignoring_duplicates
+from comptoir.storage.bulk import Bulk, Kind
+from comptoir.storage.tables import messages, outgoing_webhooks
 
 #: Longest mid the column holds.
 MAX_MID_LENGTH = 255
@@ -26,19 +27,60 @@ READABLE = ("sent", "delivered")
 NOT_YET_SENT = ("queued", "sending", "failed")
 
 
+_MESSAGE_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("workspace_id", "int"),
+    ("page_ref", "int"),
+    ("conversation_id", "int"),
+    ("contact_id", "int"),
+    ("direction", "text"),
+    ("author_kind", "text"),
+    ("author_name", "text"),
+    ("mid", "text"),
+    ("text", "text"),
+    ("content", "json"),
+    ("status", "text"),
+    ("created_at", "time"),
+    ("sent_at", "time"),
+    ("standby", "bool"),
+)
+
+
 def insert_messages(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int | None]:
-    """Insert message rows; a row whose (page_ref, mid) exists is skipped. Returns, for each
-    row in order, the new id or None when it was a duplicate."""
+    """Insert message rows (the keys of ``_MESSAGE_COLUMNS``); a row whose (page_ref, mid)
+    exists is skipped. Returns, for each row in order, the new id or None when it was a
+    duplicate."""
     ids: list[int | None] = [None] * len(rows)
     with_mid = [i for i, row in enumerate(rows) if row.get("mid")]
     if with_mid:
-        statement = insert_ignoring_duplicates(conn, messages).returning(
-            messages.c.page_ref, messages.c.mid, messages.c.id
+        bulk = Bulk(conn)
+        time, json = bulk.time, bulk.json
+        values = [
+            (
+                row["workspace_id"],
+                row["page_ref"],
+                row["conversation_id"],
+                row["contact_id"],
+                row["direction"],
+                row["author_kind"],
+                row["author_name"],
+                row["mid"],
+                row["text"],
+                json(row["content"]),
+                row["status"],
+                time(row["created_at"]),
+                time(row["sent_at"]),
+                row["standby"],
+            )
+            for row in (rows[i] for i in with_mid)
+        ]
+        inserted = bulk.insert(
+            messages.name,
+            _MESSAGE_COLUMNS,
+            values,
+            ignore_duplicates=True,
+            returning=("page_ref", "mid", "id"),
         )
-        new = {
-            (int(page_ref), str(mid)): int(message_id)
-            for page_ref, mid, message_id in conn.execute(statement, [rows[i] for i in with_mid])
-        }
+        new = {(int(page_ref), str(mid)): int(message_id) for page_ref, mid, message_id in inserted}
         for i in with_mid:
             # Two rows with one mid in a batch: the first one gets the id.
             ids[i] = new.pop((rows[i]["page_ref"], rows[i]["mid"]), None)
@@ -195,3 +237,18 @@ def mark_sent_from_echo(
 
 def _returning_ids(conn: Connection, statement: sa.Update) -> list[int]:
     return [int(row[0]) for row in conn.execute(statement.returning(messages.c.id))]
+
+
+def wanted_outgoing_events(conn: Connection, workspace_id: int) -> set[str]:
+    """The events the workspace's active outgoing webhook endpoints subscribe to (read on
+    the intake's hot path, hence the plain query)."""
+    bulk = Bulk(conn)
+    sql = (
+        f"SELECT events FROM {outgoing_webhooks.name} "  # noqa: S608 (no input in it)
+        f"WHERE workspace_id = {bulk.slot('int')} AND active"
+    )
+    wanted: set[str] = set()
+    for (events,) in bulk.query(sql, (workspace_id,)):
+        names = json.loads(events) if isinstance(events, str) else events
+        wanted.update(str(name) for name in names or ())
+    return wanted

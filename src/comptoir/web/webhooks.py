@@ -16,7 +16,8 @@ POST, in this order, nothing stored and a rate-limited log line on every refusal
 
 These are plain Starlette routes (no FastAPI validation layer): this is the hot path.
 With ``COMPTOIR_BENCH_ROUTES=1`` a bare ``POST /_bench/empty`` (200 ``{}``) is added, the
-baseline the intake benchmark compares against.
+baseline the intake benchmark compares against, and ``GET /_bench/intake`` (the intake's
+counters: requests, commits, events).
 """
 
 from __future__ import annotations
@@ -177,9 +178,21 @@ def router(container: Container) -> APIRouter:
             pass
         return Response(b"{}", media_type="application/json")
 
+    async def bench_intake(request: Request) -> Response:
+        stats = intake.stats
+        return JSONResponse(
+            {
+                "requests": stats.requests,
+                "commits": stats.commits,
+                "events": stats.events,
+                "stored": stats.stored,
+            }
+        )
+
     api = APIRouter()
     api.add_route(PATH, handshake, methods=["GET"], include_in_schema=False)
     api.add_route(PATH, receive, methods=["POST"], include_in_schema=False)
     if os.environ.get("COMPTOIR_BENCH_ROUTES") == "1":
         api.add_route("/_bench/empty", bench_empty, methods=["POST"], include_in_schema=False)
+        api.add_route("/_bench/intake", bench_intake, methods=["GET"], include_in_schema=False)
     return api
