@@ -14,8 +14,13 @@ The JSON shape (every key optional)::
                 "exceptions": {"2026-12-24": ["09:00-12:00"]},
                 "holidays": ["2026-12-25"]},
       "disclosure": {"fr": "Réponses automatiques.", "en": "Automated answers."},
-      "flows_folder": "flows/examples/shop"
+      "flows_folder": "flows/examples/shop",
+      "profile": {...}
     }
+
+``profile`` is the Page's Messenger profile (``services.messenger_profile``), checked here
+and sent by ``POST /api/v1/pages/{page_id}/messenger-profile``. ``flows_folder`` is read
+relative to the working directory of the Comptoir process.
 
 A text is a string (the default locale) or a mapping locale -> text. ``{{next_opening}}`` in
 the away message becomes when a person is back ("lundi 09:00" / "Monday 09:00", in the
@@ -46,7 +51,7 @@ __all__ = [
 
 _KEYS = frozenset(
     {"enabled", "default_locale", "instant_reply", "away_message", "hours", "disclosure"}
-    | {"flows_folder"}
+    | {"flows_folder", "profile"}
 )
 #: Meta's text limit (reference §2.2).
 MAX_TEXT = 1999
@@ -111,6 +116,13 @@ def parse_settings(data: Any) -> AutomationSettings:
     folder = data.get("flows_folder")
     if folder is not None and (not isinstance(folder, str) or not folder.strip()):
         raise SettingsError("flows_folder", "must be a folder path")
+    profile = data.get("profile")
+    if profile is not None:
+        from comptoir.services.messenger_profile import check_profile
+
+        problems = check_profile(profile, default_locale)
+        if problems:
+            raise SettingsError(f"profile.{problems[0].field}", problems[0].message)
     return AutomationSettings(
         enabled=enabled,
         default_locale=default_locale,

@@ -7,18 +7,26 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from comptoir.bootstrap import Container
+from comptoir.channels.messenger.errors import GraphAPIError
 from comptoir.services.automation import automation_of
 from comptoir.services.automation_settings import SettingsError, load_settings, save_settings
 from comptoir.services.handover import HandoverResult, UnknownConversationError, hand_back, take
+from comptoir.services.messenger_profile import ProfileError, sync_profile
 from comptoir.storage import tables
 from comptoir.web.api.auth import WorkspaceId
 from comptoir.web.api.deps import IdPath
-from comptoir.web.api.errors import NotFoundError, field_error
+from comptoir.web.api.errors import (
+    NotFoundError,
+    UnprocessableError,
+    UpstreamError,
+    field_error,
+)
 
 
 class TakeIn(BaseModel):
@@ -119,5 +127,41 @@ def automation_router(container: Container) -> APIRouter:
             raise field_error(error.field, error.message) from None
         automation_of(container).forget_settings(ref)
         return dict(body)
+
+    @router.post(
+        "/pages/{page_id}/messenger-profile",
+        summary="Send the Page's Messenger profile (settings' profile) to Meta",
+        responses={
+            422: {"description": "No profile, or one beyond Meta's limits (each named)."},
+            502: {"description": "Meta refused the profile or could not be reached."},
+        },
+    )
+    async def sync_messenger_profile(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
+        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+
+        def load() -> Any:
+            with container.engine.connect() as conn:
+                return load_settings(conn, ref)
+
+        settings = await anyio.to_thread.run_sync(load)
+        profile = (settings.raw or {}).get("profile") if settings is not None else None
+        if settings is None or not profile:
+            raise field_error("profile", "the Page's automation settings have no profile")
+        try:
+            body = await sync_profile(container, ref, profile, settings.default_locale)
+        except ProfileError as error:
+            raise UnprocessableError(
+                str(error),
+                code="validation_error",
+                fields=[
+                    {"field": f"profile.{p.field}", "location": "body", "message": p.message}
+                    for p in error.problems
+                ],
+            ) from None
+        except GraphAPIError as error:
+            raise UpstreamError(f"Meta refused the Messenger profile: {error}") from None
+        except httpx.HTTPError:
+            raise UpstreamError("Meta's Graph API could not be reached; try again") from None
+        return {"page_id": page_id, "sent": body}
 
     return router
