@@ -223,7 +223,7 @@ def test_library_is_all_or_nothing_and_reloads_on_change(tmp_path: Path) -> None
     assert [f.name for f in library.current.flows] == ["greet"]
     assert library.reload_if_changed() is None
 
-    write(tmp_path, "b.yaml", GOOD.replace("greet", "second"))
+    write(tmp_path, "b.yaml", "flow: second\nsteps:\n  - send: Bonjour\n")
     bad = write(tmp_path, "c.yaml", "flow: broken\nsteps:\n  - wait: 30h\n")
     problems = library.reload_if_changed()
     assert problems
@@ -257,3 +257,28 @@ def test_the_documented_examples_load(tmp_path: Path) -> None:
 
 
 _DOC_TARGETS = ("closed", "vip_english", "premium", "standard", "person")
+
+
+def test_a_trigger_that_starts_two_flows_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD)
+    write(
+        tmp_path,
+        "b.yaml",
+        """
+        flow: other
+        triggers:
+          - keyword: bonjour
+          - get_started
+          - postback: MENU
+          - postback: MENU
+        steps:
+          - send: Bonjour
+        """,
+    )
+    first = tmp_path / "a.yaml"
+    assert problems_of(tmp_path) == [
+        f"b.yaml:4: this trigger already starts flow 'greet' ({first}:3); "
+        "the first one wins, so this one would never fire",
+        f"b.yaml:6: this trigger already starts flow 'other' ({tmp_path / 'b.yaml'}:5); "
+        "the first one wins, so this one would never fire",
+    ]

@@ -21,13 +21,21 @@ from functools import cached_property
 from pathlib import Path
 
 from comptoir.domain.automation.checks import check_flow
-from comptoir.domain.automation.model import Choice, FaqEntry, Flow, Step
+from comptoir.domain.automation.model import (
+    Choice,
+    FaqEntry,
+    Flow,
+    KeywordTrigger,
+    Step,
+    Trigger,
+)
 from comptoir.domain.automation.router import Router
 from comptoir.services.flow_steps import MAX_QUICK_REPLIES, NAME, StepReader, TextSource
 from comptoir.services.flow_triggers import read_trigger
 from comptoir.services.flow_yaml import (
     EntryError,
     LocatedDict,
+    LocatedList,
     items,
     localized,
     mapping,
@@ -97,6 +105,7 @@ def read_folder(folder: Path) -> FlowSet:
     faq: list[FaqEntry] = []
     texts: list[FileText] = []
     where: dict[str, tuple[str, int]] = {}
+    exact: dict[Trigger, _Where] = {}
     for path in paths:
         shown = str(path)
         read = _read_file(path, problems)
@@ -107,7 +116,7 @@ def read_folder(folder: Path) -> FlowSet:
         faq.extend(entries)
         if flow is None:
             continue
-        flow_obj, name_line = flow
+        flow_obj, name_line, trigger_lines = flow
         if flow_obj.name in where:
             first, first_line = where[flow_obj.name]
             message = f"flow name {flow_obj.name!r} is already used in {first}:{first_line}"
@@ -115,9 +124,30 @@ def read_folder(folder: Path) -> FlowSet:
             continue
         where[flow_obj.name] = (shown, name_line)
         flows.append(flow_obj)
+        for trigger, line in zip(flow_obj.triggers, trigger_lines, strict=True):
+            _check_unique(trigger, (flow_obj.name, shown, line), exact, problems)
     if problems:
         raise FlowFilesError(problems)
     return FlowSet(tuple(flows), tuple(faq), tuple(texts), _signature(paths))
+
+
+_Where = tuple[str, str, int]  # flow name, file, line
+
+
+def _check_unique(
+    trigger: Trigger, here: _Where, seen: dict[Trigger, _Where], problems: list[Problem]
+) -> None:
+    """A payload, ref, ad or Get Started that starts two flows: only the first ever would."""
+    if isinstance(trigger, KeywordTrigger):
+        return  # keywords overlap on purpose; the first flow in path order wins
+    first = seen.setdefault(trigger, here)
+    if first is not here:
+        name, file, line = first
+        message = (
+            f"this trigger already starts flow {name!r} ({file}:{line}); "
+            "the first one wins, so this one would never fire"
+        )
+        problems.append(Problem(here[1], here[2], message))
 
 
 def flow_paths(folder: Path) -> list[Path]:
@@ -135,7 +165,7 @@ def _signature(paths: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(found)
 
 
-_Read = tuple[tuple[Flow, int] | None, list[FaqEntry], StepReader]
+_Read = tuple[tuple[Flow, int, tuple[int, ...]] | None, list[FaqEntry], StepReader]
 
 
 def _read_file(path: Path, problems: list[Problem]) -> _Read | None:
@@ -164,7 +194,11 @@ def _read_file(path: Path, problems: list[Problem]) -> _Read | None:
         problems.append(Problem(shown, error.line, error.message))
         return None
     flow = _read_flow(document, reader, shown, problems)
-    return (None if flow is None else (flow, document.at("flow"))), [], reader
+    if flow is None:
+        return None, [], reader
+    listed = document.get("triggers")
+    trigger_lines = tuple(listed.lines) if isinstance(listed, LocatedList) else ()
+    return (flow, document.at("flow"), trigger_lines), [], reader
 
 
 def _read_flow(
