@@ -12,7 +12,6 @@ the conversation for a person.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +95,8 @@ class FlowResponder:
         #: folder -> its library (loaded all or nothing, reloaded on change).
         self.libraries: dict[str, FlowLibrary] = {}
         self._checked: dict[str, float] = {}
+        #: folder -> the problems of its last load (empty: loaded).
+        self.problems: dict[str, tuple[Problem, ...]] = {}
         self._matchers: dict[int, tuple[FlowSet, FaqMatcher]] = {}
 
     def use(self, page_ref: int, flows: FlowSet) -> None:
@@ -107,15 +108,30 @@ class FlowResponder:
         if given is not None or not folder:
             return given
         library = self.libraries.get(folder)
-        now = time.monotonic()
+        now = self.automation.container.clock.now().timestamp()
         if library is None:
             library = self.libraries[folder] = FlowLibrary(Path(folder))
-            self._report(folder, library.load())
+            self.problems[folder] = library.load()
+            self._report(folder, self.problems[folder])
             self._checked[folder] = now
-        elif now - self._checked.get(folder, 0.0) >= RELOAD_EVERY:
+        elif not 0 <= now - self._checked.get(folder, 0.0) < RELOAD_EVERY:
             self._checked[folder] = now
-            self._report(folder, library.reload_if_changed())
+            self.reload(folder)
         return library.current
+
+    def reload(self, folder: str) -> tuple[Problem, ...]:
+        """Re-read ``folder`` if a file changed; the problems of the last load (all or
+        nothing: a folder with problems keeps the previous set)."""
+        library = self.libraries.get(folder)
+        if library is None:
+            library = self.libraries[folder] = FlowLibrary(Path(folder))
+            found: tuple[Problem, ...] | None = library.load()
+        else:
+            found = library.reload_if_changed()
+        if found is not None:
+            self.problems[folder] = found
+            self._report(folder, found)
+        return self.problems.get(folder, ())
 
     @staticmethod
     def _report(folder: str, problems: Sequence[Problem] | None) -> None:

@@ -128,6 +128,40 @@ def automation_router(container: Container) -> APIRouter:
         automation_of(container).forget_settings(ref)
         return dict(body)
 
+    async def flows_answer(workspace_id: int, page_id: str, reload: bool) -> dict[str, Any]:
+        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+
+        def load() -> Any:
+            with container.engine.connect() as conn:
+                return load_settings(conn, ref)
+
+        settings = await anyio.to_thread.run_sync(load)
+        folder = settings.flows_folder if settings is not None else None
+        if not folder:
+            raise field_error("flows_folder", "the Page's automation settings name no folder")
+        responder = automation_of(container).flows
+        if reload:
+            await anyio.to_thread.run_sync(responder.reload, folder)
+        flows = await anyio.to_thread.run_sync(responder.flows_for, ref, folder)
+        problems = responder.problems.get(folder, ())
+        return {
+            "folder": folder,
+            "flows": [flow.name for flow in flows.flows] if flows is not None else [],
+            "faq_entries": len(flows.faq) if flows is not None else 0,
+            "problems": [{"file": p.file, "line": p.line, "message": p.message} for p in problems],
+        }
+
+    @router.get("/pages/{page_id}/flows", summary="The Page's loaded flows and load problems")
+    async def list_flows(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
+        return await flows_answer(workspace_id, page_id, reload=False)
+
+    @router.post(
+        "/pages/{page_id}/flows/reload",
+        summary="Re-read the flows folder now (all or nothing: problems keep the old set)",
+    )
+    async def reload_flows(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
+        return await flows_answer(workspace_id, page_id, reload=True)
+
     @router.post(
         "/pages/{page_id}/messenger-profile",
         summary="Send the Page's Messenger profile (settings' profile) to Meta",
