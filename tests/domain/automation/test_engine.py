@@ -307,3 +307,12 @@ def test_a_state_of_another_flow_is_refused() -> None:
 def test_a_branch_loop_is_cut() -> None:
     flow = Flow("loop", (), (BranchStep("a", (), otherwise="a"),))
     assert start(flow, ctx()) == (None, (EndFlow("loop"),))
+
+
+def test_a_text_answer_is_read_from_the_text_not_an_unrelated_payload() -> None:
+    ask = AskStep("number", text("Numéro ?"), "order", AnswerKind.TEXT, text("Encore ?"))
+    flow = Flow("order", (), (ask,))
+    state, _ = start(flow, ctx())
+    assert state is not None
+    _, actions = advance(flow, state, Answer("CMD-12", payload="HOURS"), ctx())
+    assert actions[0] == SetField("order", "CMD-12")

@@ -134,7 +134,10 @@ class _Run:
 
     def answer(self, index: int, step: AskStep, event: Answer, attempts: int) -> Result:
         value = None
-        for candidate in (event.payload, event.text):
+        # a choice is best read from its quick reply's payload; anything else from the text
+        # the contact sees (a tapped quick reply of another message carries an unrelated payload)
+        order = (event.payload, event.text)
+        for candidate in order if step.kind is AnswerKind.CHOICE else reversed(order):
             if candidate and value is None:
                 value = check_answer(step.kind, candidate, step.choices)
         if value is not None:
