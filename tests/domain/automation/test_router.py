@@ -32,7 +32,9 @@ ROUTER = Router([WELCOME, MENU, HOURS, PRICES, SUMMER, AD_42, ANY_AD])
         (Incoming(text="opening hours and price"), "hours"),  # first match wins
         (Incoming(text="le prix ?"), "prices"),
         (Incoming(ref="summer-sale"), "summer"),
-        (Incoming(postback="GET_STARTED", ref="summer-sale"), "welcome"),
+        (Incoming(postback="GET_STARTED", ref="summer-sale"), "summer"),  # the ref says more
+        (Incoming(postback="GET_STARTED", ref="unknown-ref"), "welcome"),
+        (Incoming(text="horaires", ref="summer-sale"), "summer"),
         (Incoming(ref="x", ad_id="42", from_ad=True), "ad42"),
         (Incoming(ad_id="7", from_ad=True), "any_ad"),
     ],

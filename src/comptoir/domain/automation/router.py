@@ -1,5 +1,10 @@
 """Which flow an incoming event starts: triggers in order, the first match wins, and an
-explicit ``UNHANDLED`` when none does (the runtime then tries the FAQ or stays quiet)."""
+explicit ``UNHANDLED`` when none does (the runtime then tries the FAQ or stays quiet).
+
+An event that carries a referral (an m.me ``ref`` or an ad) is matched against the ref and ad
+triggers first: a new contact who opens an m.me link presses Get Started, and the postback
+carries the link's ref, which says more about what they came for than Get Started does.
+"""
 
 from __future__ import annotations
 
@@ -57,10 +62,19 @@ class Router:
 
     def __init__(self, flows: Sequence[Flow], get_started: str = GET_STARTED_PAYLOAD) -> None:
         self._entries = tuple((trigger, flow) for flow in flows for trigger in flow.triggers)
+        self._referrals: tuple[tuple[Trigger, Flow], ...] = tuple(
+            (trigger, flow)
+            for trigger, flow in self._entries
+            if isinstance(trigger, RefTrigger | AdTrigger)
+        )
         self._get_started = get_started
 
     def route(self, event: Incoming) -> Routed | _Unhandled:
         found = words(event.text) if event.text else ()
+        if event.ref is not None or event.from_ad:
+            for referral, flow in self._referrals:
+                if self._matches(referral, event, found):
+                    return Routed(flow, referral)
         for trigger, flow in self._entries:
             if self._matches(trigger, event, found):
                 return Routed(flow, trigger)
