@@ -154,6 +154,11 @@ def test_a_good_folder_loads_and_yes_no_stay_words(tmp_path: Path) -> None:
         ),
         ("faq:\n  - questions: [a]\n", "x.yaml:2: an FAQ entry needs questions: and answer:"),
         (
+            "flow: x\ndefault_locale: french\nsteps: [{send: hi}]\n",
+            "x.yaml:2: default_locale: 'french'",
+        ),
+        ("", "x.yaml:1: a flow file must be a mapping"),
+        (
             "flow: x\nsteps:\n  - send: hi\n    quick_replies:\n"
             "      - {title: Une réponse bien trop longue, payload: P}\n",
             "x.yaml:5: a title (fr) has 28 characters; Messenger allows 20",
@@ -214,6 +219,15 @@ def test_unreadable_files_and_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(FlowFilesError) as caught:
         read_folder(tmp_path / "absent")
     assert caught.value.problems == (Problem(str(tmp_path / "absent"), 0, "no such folder"),)
+    assert str(caught.value) == f"{tmp_path / 'absent'}: no such folder"
+
+
+def test_hidden_files_and_folders_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD)
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".git", "broken.yaml", "flow: [")
+    write(tmp_path, ".#a.yaml", "flow: [")
+    assert [f.name for f in read_folder(tmp_path).flows] == ["greet"]
 
 
 def test_library_is_all_or_nothing_and_reloads_on_change(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from comptoir.domain.automation.router import Router
 from comptoir.services.flow_steps import MAX_QUICK_REPLIES, NAME, StepReader, TextSource
 from comptoir.services.flow_triggers import read_trigger
 from comptoir.services.flow_yaml import (
+    LOCALE,
     EntryError,
     LocatedDict,
     LocatedList,
@@ -58,6 +59,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.line < 1:  # the file or folder as a whole
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}: {self.message}"
 
 
@@ -151,7 +154,15 @@ def _check_unique(
 
 
 def flow_paths(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    """The flow files under ``folder``, in path order; hidden files and folders (an editor's
+    ``.#name.yaml``, ``.git``) are skipped."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.suffix in SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.is_file()
+    )
 
 
 def _signature(paths: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -183,6 +194,9 @@ def _read_file(path: Path, problems: list[Problem]) -> _Read | None:
         default = string(
             document.get("default_locale", "fr"), document.at("default_locale"), "default_locale"
         )
+        if not LOCALE.match(default):
+            message = f"default_locale: {default!r} is not a language code like fr or en"
+            raise EntryError(document.at("default_locale"), message)
         reader = StepReader(default)
         if "faq" in document:
             only_keys(document, _FAQ_KEYS, "an FAQ file")

@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from comptoir.domain.automation.text import Localized
 
-_LOCALE = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
+LOCALE = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
 _BOOL, _INT, _FLOAT = (f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "float"))
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?$")
 
@@ -175,7 +175,7 @@ def localized(value: object, line: int, what: str, default: str) -> Localized:
     texts: dict[str, str] = {}
     for locale, text in value.items():
         at = value.lines.get(locale, line) if isinstance(value, LocatedDict) else line
-        if not _LOCALE.match(locale):
+        if not LOCALE.match(locale):
             raise EntryError(at, f"{what}: {locale!r} is not a language code like fr or en")
         texts[locale] = string(text, at, f"{what} ({locale})")
     if not texts:
