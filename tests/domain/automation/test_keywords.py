@@ -20,6 +20,8 @@ HOURS_RULE = KeywordRule(("horaires", "heures d'ouverture", "opening hours"))
         ("horairesxyz", False),  # not a whole word
         ("hours opening", False),  # phrase words out of order
         ("", False),
+        ("un horaire ?", True),  # singular against a plural keyword
+        ("Your opening hour", True),
     ],
 )
 def test_rule_matches_words_and_phrases(text: str, matches: bool) -> None:
@@ -41,3 +43,18 @@ def test_rule_without_words_is_refused() -> None:
         KeywordRule(("?!",))
     with pytest.raises(ValueError, match="at least one word"):
         KeywordRule(())
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "matches"),
+    [
+        ("price", "What are your prices?", True),
+        ("tarifs", "le tarif", True),
+        ("address", "your address please", True),
+        ("adresse", "vos adresses", True),
+        ("bus", "le bu", False),  # short words are kept whole
+        ("prix", "c'est pris", False),  # only a final s is dropped
+    ],
+)
+def test_plural_s_is_ignored(keyword: str, text: str, matches: bool) -> None:
+    assert KeywordRule((keyword,)).matches(text) is matches

@@ -2,7 +2,8 @@
 
 "Horaires", "HORAIRES" and "horaîres" all match the keyword "horaires"; "prix" matches
 "Quel est le prix ?" but not "prixfixe". A phrase ("opening hours") matches its words in
-order, separated by any spaces or punctuation.
+order, separated by any spaces or punctuation. A plural "s" is ignored on both sides, so
+"horaire" matches "horaires" and "prices" matches "price".
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> tuple[str, ...]:
-    """The normalised words of ``text``."""
-    return tuple(_WORD.findall(normalise(text)))
+    """The normalised words of ``text``, each without a plural "s" (see ``singular``)."""
+    return tuple(singular(word) for word in _WORD.findall(normalise(text)))
+
+
+def singular(word: str) -> str:
+    """``word`` without a final plural "s": "horaires" -> "horaire"; short words ("bus",
+    "yes") and "-ss" endings ("address") are kept as they are."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 @dataclass(frozen=True, slots=True)
