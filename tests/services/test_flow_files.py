@@ -159,6 +159,10 @@ def test_a_good_folder_loads_and_yes_no_stay_words(tmp_path: Path) -> None:
         ),
         ("", "x.yaml:1: a flow file must be a mapping"),
         (
+            "flow: x\nsteps:\n  - send: &t hi\n  - send: *t\n",
+            "x.yaml:4: aliases (*name) are not allowed",
+        ),
+        (
             "flow: x\nsteps:\n  - send: hi\n    quick_replies:\n"
             "      - {title: Une réponse bien trop longue, payload: P}\n",
             "x.yaml:5: a title (fr) has 28 characters; Messenger allows 20",

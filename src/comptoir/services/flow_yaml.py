@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from comptoir.domain.automation.text import Localized
@@ -56,6 +57,15 @@ class _Loader(yaml.SafeLoader):
         first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        """Aliases (``*name``) are refused: they add nothing a flow needs, and nested ones can
+        make a small file expand without limit."""
+        if self.check_event(AliasEvent):
+            event: Event = self.peek_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            raise EntryError(line, "aliases (*name) are not allowed")
+        return super().compose_node(parent, index)
 
 
 _Loader.add_implicit_resolver(
