@@ -5,9 +5,12 @@ costs more than the database work for the intake's small rows. ``Bulk`` writes t
 statements with values already in the driver's form, on the transaction's own DBAPI
 connection:
 
-- SQLite: the SQL text never depends on the number of rows (``executemany`` of one
-  prepared statement; lists passed as one JSON parameter to ``json_each``), so SQLite
-  prepares each statement once per connection;
+- SQLite: every statement is a single step of the engine, because the sqlite3 module lets
+  go of the GIL at each step and taking it back from the busy event loop is costly
+  in a server: multi-row ``INSERT``/``UPDATE ... FROM (VALUES ...)`` in chunks of
+  power-of-two sizes (a handful of statement texts, each prepared once per connection),
+  query results aggregated into one JSON value, lists passed as one JSON parameter
+  (``json_each``), new ids worked out instead of returned row by row;
 - PostgreSQL: one ``INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING RETURNING`` or
   ``UPDATE ... FROM (VALUES ...)`` per chunk of rows, lists as arrays (``= ANY``).
 
@@ -39,6 +42,7 @@ _PG_CASTS: dict[str, str] = {
 #: Most bound values in one statement (SQLite allows 32766).
 _MAX_VALUES = 30_000
 _encode_json = msgspec.json.Encoder().encode
+_decode_json = msgspec.json.Decoder().decode
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -122,8 +126,20 @@ class Bulk:
     def listed(self, values: Sequence[Any]) -> Any:
         return self.json(list(values)) if self._sqlite else list(values)
 
-    def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return self._run(sql, params)
+    def query(
+        self, sql: str, params: Sequence[Any], columns: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        """The rows of ``sql`` (whose output columns are ``columns``). On SQLite they come
+        back aggregated into one JSON value: one step, one release of the GIL."""
+        if not self._sqlite:
+            return self._run(sql, params)
+        _identifiers(*columns)
+        wrapped = (
+            f"SELECT json_group_array(json_array({', '.join(columns)})) "  # noqa: S608
+            f"FROM ({sql})"
+        )
+        (found,) = self._run(wrapped, params)[0]
+        return [tuple(row) for row in _decode_rows(found)]
 
     # ---- statements --------------------------------------------------------------------
 
@@ -133,54 +149,78 @@ class Bulk:
         columns: Sequence[tuple[str, Kind]],
         rows: Sequence[Sequence[Any]],
         *,
-        ignore_duplicates: bool = False,
-        returning: Sequence[str] = (),
-    ) -> list[tuple[Any, ...]]:
-        """Insert ``rows`` (tuples in ``columns`` order); the ``returning`` columns of the
-        rows inserted (duplicates skipped with ``ignore_duplicates``)."""
+        key: Sequence[str] = (),
+    ) -> list[int | None]:
+        """Insert ``rows`` (tuples in ``columns`` order), skipping any whose unique ``key``
+        (column names; none: no skipping) exists. Returns the new id of each row, in order,
+        or None for a row skipped as a duplicate."""
         if not rows:
             return []
-        _identifiers(table, *(name for name, _ in columns), *returning)
+        _identifiers(table, *(name for name, _ in columns), *key)
         names = ", ".join(name for name, _ in columns)
         slots = "(" + ", ".join(self._slot(kind) for _, kind in columns) + ")"
-        conflict = " ON CONFLICT DO NOTHING" if ignore_duplicates else ""
+        conflict = " ON CONFLICT DO NOTHING" if key else ""
+        positions = [[name for name, _ in columns].index(name) for name in key]
         if self._sqlite:
-            return self._sqlite_insert(table, names, slots + conflict, rows, returning)
-        tail = conflict + (" RETURNING " + ", ".join(returning) if returning else "")
-        found: list[tuple[Any, ...]] = []
+            return self._sqlite_insert(table, names, slots, conflict, rows, key, positions)
+        tail = f"{conflict} RETURNING id" + "".join(f", {name}" for name in key)
+        new: dict[tuple[Any, ...], int] = {}
+        ids: list[int | None] = []
         per_chunk = max(1, _MAX_VALUES // len(columns))
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]
             values = ", ".join([slots] * len(chunk))
             sql = f"INSERT INTO {table} ({names}) VALUES {values}{tail}"  # noqa: S608 (names checked)
-            found.extend(self._run(sql, [value for row in chunk for value in row]))
-        return found
+            returned = self._run(sql, [value for row in chunk for value in row])
+            if key:
+                new.update({tuple(found[1:]): int(found[0]) for found in returned})
+            else:
+                ids.extend(int(found[0]) for found in returned)
+        if key:
+            return [new.pop(tuple(row[i] for i in positions), None) for row in rows]
+        return ids
 
     def _sqlite_insert(
         self,
         table: str,
         names: str,
-        values: str,
+        slots: str,
+        conflict: str,
         rows: Sequence[Sequence[Any]],
-        returning: Sequence[str],
-    ) -> list[tuple[Any, ...]]:
-        """One prepared single-row INSERT run for every row. The rows it added are the
-        ones with the highest ids: the transaction holds SQLite's only write lock, and a
-        new row's id is above every existing one."""
+        key: Sequence[str],
+        positions: Sequence[int],
+    ) -> list[int | None]:
+        """Multi-row INSERTs in chunks of power-of-two sizes (a handful of statement texts,
+        each prepared once). The rows added are the ones with the highest ids: the
+        transaction holds SQLite's only write lock and a new row's id is above every
+        existing one, in insertion order."""
         raw = self._dbapi()
         before = raw.total_changes
         cursor = raw.cursor()
         try:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {values}", rows)  # noqa: S608
+            start = 0
+            for size in _power_of_two_chunks(len(rows)):
+                chunk = rows[start : start + size]
+                start += size
+                values = ", ".join([slots] * size)
+                cursor.execute(
+                    f"INSERT INTO {table} ({names}) VALUES {values}{conflict}",  # noqa: S608
+                    tuple(value for row in chunk for value in row),
+                )
             added = raw.total_changes - before
-            if not returning or not added:
-                return []
+            if not added:
+                return [None] * len(rows)
+            if added == len(rows):
+                cursor.execute(f"SELECT max(id) FROM {table}")  # noqa: S608 (names checked)
+                top = int(cursor.fetchone()[0])
+                return list(range(top - added + 1, top + 1))
             cursor.execute(
-                f"SELECT {', '.join(returning)} FROM {table} "  # noqa: S608 (names checked)
-                f"WHERE id > (SELECT max(id) FROM {table}) - ?",
+                f"SELECT json_group_array(json_array(id, {', '.join(key)})) "  # noqa: S608
+                f"FROM {table} WHERE id > (SELECT max(id) FROM {table}) - ?",
                 (added,),
             )
-            return [tuple(row) for row in cursor.fetchall()]
+            new = {tuple(found[1:]): int(found[0]) for found in _decode_rows(cursor.fetchone()[0])}
+            return [new.pop(tuple(row[i] for i in positions), None) for row in rows]
         finally:
             cursor.close()
 
@@ -192,22 +232,10 @@ class Bulk:
         if not rows:
             return
         _identifiers(table, *columns)
-        if self._sqlite:
-            sets = ", ".join(
-                f"{column} = CASE WHEN ?{i} IS NOT NULL AND ({column} IS NULL OR {column} < ?{i}) "
-                f"THEN ?{i} ELSE {column} END"
-                for i, column in enumerate(columns, start=2)
-            )
-            sql = f"UPDATE {table} SET {sets} WHERE id = ?1"  # noqa: S608 (names checked)
-            cursor = self._dbapi().cursor()
-            try:
-                cursor.executemany(sql, rows)
-            finally:
-                cursor.close()
-            return
         width = len(columns) + 1
         slot = "(" + ", ".join([self._slot("int")] + [self._slot("time")] * len(columns)) + ")"
         names = ", ".join(f"column{i}" for i in range(1, width + 1))
+        alias = "v" if self._sqlite else f"v({names})"
         sets = ", ".join(
             f"{column} = CASE WHEN v.column{i} IS NOT NULL AND "
             f"(t.{column} IS NULL OR t.{column} < v.column{i}) "
@@ -218,12 +246,33 @@ class Bulk:
             f"(v.column{i} IS NOT NULL AND (t.{column} IS NULL OR t.{column} < v.column{i}))"
             for i, column in enumerate(columns, start=2)
         )
-        per_chunk = max(1, _MAX_VALUES // width)
-        for start in range(0, len(rows), per_chunk):
-            chunk = rows[start : start + per_chunk]
-            values = ", ".join([slot] * len(chunk))
+        if self._sqlite:
+            sizes = _power_of_two_chunks(len(rows))
+        else:
+            per_chunk = max(1, _MAX_VALUES // width)
+            sizes = [min(per_chunk, len(rows) - s) for s in range(0, len(rows), per_chunk)]
+        start = 0
+        for size in sizes:
+            chunk = rows[start : start + size]
+            start += size
+            values = ", ".join([slot] * size)
             sql = (
-                f"UPDATE {table} AS t SET {sets} FROM (VALUES {values}) AS v({names}) "  # noqa: S608
+                f"UPDATE {table} AS t SET {sets} FROM (VALUES {values}) AS {alias} "  # noqa: S608
                 f"WHERE t.id = v.column1 AND ({changed})"
             )
             self._run(sql, [value for row in chunk for value in row])
+
+
+def _power_of_two_chunks(count: int, largest: int = 128) -> list[int]:
+    """``count`` as a sum of powers of two no larger than ``largest``, biggest first."""
+    sizes = []
+    while count:
+        size = min(largest, 1 << (count.bit_length() - 1))
+        sizes.append(size)
+        count -= size
+    return sizes
+
+
+def _decode_rows(value: Any) -> list[list[Any]]:
+    rows: list[list[Any]] = _decode_json(value) if value else []
+    return rows

@@ -72,17 +72,11 @@ def ensure_contacts(
         source_ref = new.source_ref[:MAX_SOURCE_REF_LENGTH] if new.source_ref else None
         rows.append((new.workspace_id, key[0], key[1], new.source, source_ref, created_at))
     created: set[ContactKey] = set()
-    inserted = bulk.insert(
-        contacts.name,
-        _NEW_CONTACT,
-        rows,
-        ignore_duplicates=True,
-        returning=("id", "page_ref", "psid"),
-    )
-    for contact_id, page_ref, psid in inserted:
-        key = (int(page_ref), str(psid))
-        ids[key] = int(contact_id)
-        created.add(key)
+    new_ids = bulk.insert(contacts.name, _NEW_CONTACT, rows, key=("page_ref", "psid"))
+    for key, contact_id in zip(missing, new_ids, strict=True):
+        if contact_id is not None:
+            ids[key] = contact_id
+            created.add(key)
     raced = [key for key in missing if key not in ids]
     if raced:
         ids.update(find_contacts(conn, raced, lock=True))
@@ -107,7 +101,8 @@ def find_contacts(
     found: dict[ContactKey, int] = {}
     for page_ref, psids in by_page.items():
         unique = list(dict.fromkeys(psids))
-        for contact_id, ref, psid in bulk.query(sql, (page_ref, bulk.listed(unique))):
+        params = (page_ref, bulk.listed(unique))
+        for contact_id, ref, psid in bulk.query(sql, params, ("id", "page_ref", "psid")):
             found[(int(ref), str(psid))] = int(contact_id)
     return found
 

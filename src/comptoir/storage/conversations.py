@@ -49,8 +49,9 @@ def latest_conversations(
         f"WHERE contact_id {bulk.among('int')} GROUP BY contact_id)"
     )
     latest: dict[int, ConversationRef] = {}
+    columns = ("contact_id", "id", "status", "thread_owner_app_id", "thread_owner_at")
     for contact_id, conversation_id, status, owner, owner_at in bulk.query(
-        sql, (bulk.listed(ids),)
+        sql, (bulk.listed(ids),), columns
     ):
         latest[int(contact_id)] = ConversationRef(
             int(conversation_id), str(status), owner, bulk.read_time(owner_at)

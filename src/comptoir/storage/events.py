@@ -69,11 +69,5 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple
         )
         for row in rows
     ]
-    inserted = bulk.insert(
-        webhook_events.name,
-        _COLUMNS,
-        values,
-        ignore_duplicates=True,
-        returning=("page_ref", "dedupe_key"),
-    )
-    return {(int(page_ref), str(key)) for page_ref, key in inserted}
+    ids = bulk.insert(webhook_events.name, _COLUMNS, values, key=("page_ref", "dedupe_key"))
+    return {(row[0], row[1]) for row, new_id in zip(values, ids, strict=True) if new_id is not None}

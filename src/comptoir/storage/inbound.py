@@ -73,17 +73,9 @@ def insert_messages(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[in
             )
             for row in (rows[i] for i in with_mid)
         ]
-        inserted = bulk.insert(
-            messages.name,
-            _MESSAGE_COLUMNS,
-            values,
-            ignore_duplicates=True,
-            returning=("page_ref", "mid", "id"),
-        )
-        new = {(int(page_ref), str(mid)): int(message_id) for page_ref, mid, message_id in inserted}
-        for i in with_mid:
-            # Two rows with one mid in a batch: the first one gets the id.
-            ids[i] = new.pop((rows[i]["page_ref"], rows[i]["mid"]), None)
+        new_ids = bulk.insert(messages.name, _MESSAGE_COLUMNS, values, key=("page_ref", "mid"))
+        for i, message_id in zip(with_mid, new_ids, strict=True):
+            ids[i] = message_id
     for i, row in enumerate(rows):
         if not row.get("mid"):
             key = conn.execute(messages.insert().values(**row)).inserted_primary_key
@@ -248,7 +240,7 @@ def wanted_outgoing_events(conn: Connection, workspace_id: int) -> set[str]:
         f"WHERE workspace_id = {bulk.slot('int')} AND active"
     )
     wanted: set[str] = set()
-    for (events,) in bulk.query(sql, (workspace_id,)):
+    for (events,) in bulk.query(sql, (workspace_id,), ("events",)):
         names = json.loads(events) if isinstance(events, str) else events
         wanted.update(str(name) for name in names or ())
     return wanted
