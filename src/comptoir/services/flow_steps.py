@@ -166,20 +166,18 @@ class StepReader:
             raise EntryError(
                 data.at("expect"), f"expect: {expected!r} is not one of {kinds}"
             ) from None
-        choices: tuple[str, ...] = ()
+        choices: tuple[Localized, ...] = ()
         if kind is AnswerKind.CHOICE:
             if "choices" not in data:
                 raise EntryError(data.line, "expect: choice needs choices: (a list)")
             listed = items(data["choices"], data.at("choices"), "choices")
-            choices = tuple(
-                string(c, line, "a choice") for c, line in zip(listed, listed.lines, strict=True)
-            )
-            if len(choices) < 2:
+            if len(listed) < 2:
                 raise EntryError(listed.line, "choices: give at least two")
-            for choice, line in zip(choices, listed.lines, strict=True):
-                if len(choices) <= MAX_QUICK_REPLIES and len(choice) > MAX_TITLE:
-                    message = f"choice {choice!r} is over {MAX_TITLE} characters (a quick reply)"
-                    raise EntryError(line, message)
+            limit = MAX_TITLE if len(listed) <= MAX_QUICK_REPLIES else MAX_TEXT
+            choices = tuple(
+                self._choice(value, line, limit)
+                for value, line in zip(listed, listed.lines, strict=True)
+            )
         elif "choices" in data:
             raise EntryError(data.at("choices"), "choices: only for expect: choice")
         retry = (
@@ -193,6 +191,15 @@ class StepReader:
         on_fail = string(data.get("on_fail", END), data.at("on_fail"), "on_fail")
         self.record(data.at("ask"), text, quick_replies=choices)
         return AskStep(step_id, text, field_name, kind, retry, choices, attempts, on_fail)
+
+    def _choice(self, value: object, line: int, limit: int) -> Localized:
+        """One of an ask's choices: a word, or one per language (offered as a quick reply)."""
+        choice = localized(value, line, "a choice", self.default)
+        for _, title in choice.texts:
+            if len(title) > limit:
+                message = f"choice {title!r} is over {limit} characters (a quick reply)"
+                raise EntryError(line, message)
+        return choice
 
     def _branch(self, step_id: str, data: LocatedDict) -> Step:
         only_keys(data, {"id", "branch", "else"}, "a branch step")
@@ -367,12 +374,12 @@ class StepReader:
         line: int,
         text: Localized,
         *,
-        quick_replies: tuple[Choice, ...] | tuple[str, ...] = (),
+        quick_replies: tuple[Choice, ...] | tuple[Localized, ...] = (),
         buttons: tuple[Choice, ...] = (),
     ) -> None:
         for language, content in text.texts:
             replies = tuple(
-                r if isinstance(r, str) else r.title.pick(language) for r in quick_replies
+                (r if isinstance(r, Localized) else r.title).pick(language) for r in quick_replies
             )
             titles = tuple(b.title.pick(language) for b in buttons)
             self.texts.append(TextSource(line, language, content, replies, titles))

@@ -134,7 +134,7 @@ def test_a_choice_is_asked_with_quick_replies_and_a_payload_answers_it() -> None
         field="service",
         kind=AnswerKind.CHOICE,
         retry=text("Choisissez un service."),
-        choices=("Coupe", "Couleur"),
+        choices=(text("Coupe", "Cut"), text("Couleur", "Colour")),
     )
     flow = Flow("book", (), (ask,))
     state, actions = start(flow, ctx())
@@ -316,3 +316,29 @@ def test_a_text_answer_is_read_from_the_text_not_an_unrelated_payload() -> None:
     assert state is not None
     _, actions = advance(flow, state, Answer("CMD-12", payload="HOURS"), ctx())
     assert actions[0] == SetField("order", "CMD-12")
+
+
+def test_choices_are_offered_in_the_contact_language_and_stored_in_the_default_one() -> None:
+    ask = AskStep(
+        id="news",
+        text=text("Voulez-vous notre lettre ?", "Would you like our newsletter?"),
+        field="newsletter",
+        kind=AnswerKind.CHOICE,
+        retry=text("Oui ou non ?", "Yes or no?"),
+        choices=(text("Oui", "Yes"), text("Non", "No")),
+    )
+    flow = Flow("news", (), (ask,))
+    english = ctx(locale="en_US")
+    state, actions = start(flow, english)
+    assert actions == (
+        SendQuickReplies(
+            "Would you like our newsletter?", (QuickReply("Yes", "Oui"), QuickReply("No", "Non"))
+        ),
+    )
+    assert state is not None
+    _, typed = advance(flow, state, Answer("yes"), english)
+    assert typed[0] == SetField("newsletter", "Oui")
+    _, tapped = advance(flow, state, Answer("No", payload="Non"), english)
+    assert tapped[0] == SetField("newsletter", "Non")
+    _, french_word = advance(flow, state, Answer("non"), english)
+    assert french_word[0] == SetField("newsletter", "Non")

@@ -139,7 +139,11 @@ class _Run:
         order = (event.payload, event.text)
         for candidate in order if step.kind is AnswerKind.CHOICE else reversed(order):
             if candidate and value is None:
-                value = check_answer(step.kind, candidate, step.choices)
+                value = (
+                    _choose(step.choices, candidate)
+                    if step.kind is AnswerKind.CHOICE
+                    else check_answer(step.kind, candidate)
+                )
         if value is not None:
             self._set(step.field, value)
             return self.go(index + 1)
@@ -234,7 +238,7 @@ class _Run:
     def _ask(self, step: AskStep) -> None:
         question = self._text(step.text)
         if step.kind is AnswerKind.CHOICE and len(step.choices) <= _MAX_QUICK_REPLIES:
-            replies = tuple(act.QuickReply(c, c) for c in step.choices)
+            replies = tuple(act.QuickReply(self._text(c), c.pick(None)) for c in step.choices)
             self.actions.append(act.SendQuickReplies(question, replies))
         else:
             self.actions.append(act.SendText(question))
@@ -285,6 +289,15 @@ class _Run:
     def _end(self, reason: str) -> Result:
         self.actions.append(act.EndFlow(reason))
         return None, tuple(self.actions)
+
+
+def _choose(choices: tuple[Localized, ...], answer: str) -> str | None:
+    """The stored value (default-language text) of the choice ``answer`` names, in any of its
+    translations; None when it names none."""
+    for choice in choices:
+        if check_answer(AnswerKind.CHOICE, answer, choice.all()) is not None:
+            return choice.pick(None)
+    return None
 
 
 def _lookup(data: object, path: str) -> str | None:

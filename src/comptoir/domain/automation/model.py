@@ -150,14 +150,16 @@ class SendTemplateStep:
 class AskStep:
     """Ask a question; the checked answer goes into the contact field ``field``. A wrong answer
     gets ``retry`` and the question again, up to ``attempts`` answers in all, then the flow
-    goes to ``on_fail`` (END by default)."""
+    goes to ``on_fail`` (END by default). ``choices`` (for ``AnswerKind.CHOICE``) are offered
+    in the contact's language; any translation is accepted and the default language's text is
+    what is stored, so a branch on the field reads the same whatever the language."""
 
     id: str
     text: Localized
     field: str
     kind: AnswerKind
     retry: Localized
-    choices: tuple[str, ...] = ()
+    choices: tuple[Localized, ...] = ()
     attempts: int = 3
     on_fail: str = END
 
