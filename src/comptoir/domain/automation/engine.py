@@ -133,17 +133,16 @@ class _Run:
     # -- pauses ---------------------------------------------------------------------------
 
     def answer(self, index: int, step: AskStep, event: Answer, attempts: int) -> Result:
-        value = None
         # a choice is best read from its quick reply's payload; anything else from the text
         # the contact sees (a tapped quick reply of another message carries an unrelated payload)
-        order = (event.payload, event.text)
-        for candidate in order if step.kind is AnswerKind.CHOICE else reversed(order):
-            if candidate and value is None:
-                value = (
-                    _choose(step.choices, candidate)
-                    if step.kind is AnswerKind.CHOICE
-                    else check_answer(step.kind, candidate)
-                )
+        candidates: tuple[str | None, ...]
+        if step.kind is AnswerKind.CHOICE:
+            candidates = (event.payload, event.text)
+        else:
+            candidates = (event.text, event.payload)
+        value = next(
+            (found for c in candidates if c and (found := _accept(step, c)) is not None), None
+        )
         if value is not None:
             self._set(step.field, value)
             return self.go(index + 1)
@@ -289,6 +288,13 @@ class _Run:
     def _end(self, reason: str) -> Result:
         self.actions.append(act.EndFlow(reason))
         return None, tuple(self.actions)
+
+
+def _accept(step: AskStep, answer: str) -> str | None:
+    """The value to store for ``answer`` to ``step``, or None when it is not acceptable."""
+    if step.kind is AnswerKind.CHOICE:
+        return _choose(step.choices, answer)
+    return check_answer(step.kind, answer)
 
 
 def _choose(choices: tuple[Localized, ...], answer: str) -> str | None:
