@@ -7,11 +7,11 @@ writing error, such as a message Messenger would refuse, also exits 1).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
+from comptoir.domain.automation.text import placeholders
 from comptoir.domain.writing import Severity
 from comptoir.services.flow_files import FileText, FlowFilesError, read_folder
 
@@ -50,8 +50,8 @@ def _check_writing(texts: tuple[FileText, ...]) -> int:
     errors = 0
     for text in texts:
         source = text.source
-        placeholders = re.findall(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}", source.text)
-        words = [part for name in placeholders for part in name.split("_") if part]
+        names = placeholders(source.text)
+        words = [part for name in names for part in name.split("_") if part]
         result = check_message(
             source.text,
             quick_replies=source.quick_replies,

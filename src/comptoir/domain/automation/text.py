@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 LOCALES: tuple[str, ...] = ("fr", "en")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+#: a placeholder with the space before it, which goes too when the value is empty
+_FILLED = re.compile(r"( ?)\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,14 @@ class Localized:
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """``{{name}}`` replaced by ``values["name"]``; an unknown name becomes empty text."""
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), ""), text)
+    """``{{name}}`` replaced by ``values["name"]``; an unknown or empty one disappears with
+    the space before it ("Bonjour {{first_name}} !" -> "Bonjour !")."""
+
+    def value(match: re.Match[str]) -> str:
+        found = values.get(match.group(2), "")
+        return match.group(1) + found if found else ""
+
+    return _FILLED.sub(value, text)
 
 
 def placeholders(text: str) -> tuple[str, ...]:
