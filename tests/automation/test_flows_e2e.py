@@ -18,7 +18,7 @@ from comptoir.services.automation import automation_of
 from comptoir.services.flow_files import FlowSet
 from comptoir.storage import tables
 from tests.automation.support import bot_texts, configure, settle
-from tests.support.stack import Stack
+from tests.support.stack import Stack, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -216,8 +216,12 @@ async def test_faq_questions_are_answered_in_french_and_in_english(stack: Stack)
     await settle(stack)
     assert (await bot_texts(stack))[-1].startswith("Vous avez 30 jours pour retourner")
     english = await stack.add_customer("Alex", "Smith", locale="en_US")
-    await stack.customer_says("Hello", psid=english)  # the profile (locale) is known after this
+    await stack.customer_says("Hello", psid=english)
     await settle(stack)
+    await wait_for(
+        lambda: stack.contacts(tables.contacts.c.psid == english)[0]["locale"] == "en_US",
+        what="the English customer's profile",
+    )
     await stack.customer_says("What payment methods do you accept?", psid=english)
     await settle(stack)
     sent = [

@@ -34,6 +34,7 @@ import httpx
 import uvicorn
 
 from comptoir.bootstrap import Container
+from comptoir.cli.demo_automation import set_up_automation
 from comptoir.cli.runtime import load, open_container
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,7 @@ async def _set_up(urls: Urls, data_dir: Path, container: Container) -> dict[str,
         page = await _ensure_page(control, container, workspace_id, state)
         state["page_id"] = page["page_id"]
         await _register_webhook(control, urls, page)
+        await set_up_automation(container, page["page_id"])
         state["workspace_id"] = workspace_id
         _save_state(path, state)
         if state.get("customers_for") != page["page_id"]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,7 +25,14 @@ class LiveEvent:
 class EventBus(Protocol):
     async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None: ...
 
-    def subscribe(self, workspace_id: int, since: int | None = None) -> AsyncIterator[LiveEvent]: ...
+    def subscribe(
+        self, workspace_id: int, since: int | None = None
+    ) -> AsyncIterator[LiveEvent]: ...
+
+    def listen(self, listener: Callable[[LiveEvent], None]) -> None:
+        """Call ``listener`` (in-process, synchronously, must not block) for every event
+        published, all workspaces; used by services that react to committed changes."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -37,6 +44,7 @@ class MemoryBus:
         self._ids = itertools.count(1)
         self._history: deque[LiveEvent] = deque(maxlen=history)
         self._queues: set[asyncio.Queue[LiveEvent]] = set()
+        self._listeners: list[Callable[[LiveEvent], None]] = []
 
     async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
         event = LiveEvent(next(self._ids), workspace_id, type, data)
@@ -45,6 +53,11 @@ class MemoryBus:
             if queue.full():  # a stalled subscriber loses its oldest event, never blocks us
                 queue.get_nowait()
             queue.put_nowait(event)
+        for listener in self._listeners:
+            listener(event)
+
+    def listen(self, listener: Callable[[LiveEvent], None]) -> None:
+        self._listeners.append(listener)
 
     async def subscribe(
         self, workspace_id: int, since: int | None = None

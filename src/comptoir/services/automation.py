@@ -1,10 +1,10 @@
 """Automation at run time: answer customers at once, through the one sending path.
 
 After the intake commits, its live events go out on the bus (``container.bus``). ``install``
-puts a ``_Tap`` in front of the bus: every event still goes to the bus, and the automation
-worker takes note of new incoming messages (``message.created``, direction ``in``) and of
-resolved conversations. So automation only ever sees committed rows, and the webhook
-request never waits for it.
+registers the automation worker as a bus listener (``EventBus.listen``): it takes note of
+new incoming messages (``message.created``, direction ``in``) and of resolved
+conversations. So automation only ever sees committed rows, and the webhook request never
+waits for it.
 
 For each incoming message or postback that is NOT on standby, in a conversation no person has
 taken (``POST /conversations/{id}/take``) and no other app controls (Conversation Routing:
@@ -35,7 +35,7 @@ import httpx
 
 from comptoir.bootstrap import Container
 from comptoir.domain.automation.text import fill
-from comptoir.realtime.bus import EventBus, LiveEvent
+from comptoir.realtime.bus import LiveEvent
 from comptoir.services.automation_settings import AutomationSettings, load_settings
 from comptoir.services.intake_effects import Outstanding
 from comptoir.services.sending import QuickReply, SendError, SendMessage, send_message
@@ -140,6 +140,10 @@ class Automation:
             self._settings.pop(page_ref, None)
 
     # ---- input -------------------------------------------------------------------------
+
+    def notice_event(self, event: LiveEvent) -> None:
+        """The bus listener (``EventBus.listen``)."""
+        self.notice(event.workspace_id, event.type, event.data)
 
     def notice(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
         """A committed change (from the bus): queue new incoming messages."""
@@ -277,14 +281,15 @@ class Automation:
                 marks["away_sent_at"] = now
         if marks:
             await anyio.to_thread.run_sync(self._mark, item.conversation_id, now, marks)
+        for reply in replies:
+            await self.send(item.workspace_id, item.conversation_id, reply)
         turn = Turn(item, settings, locale, now, greeted_now)
         for responder in self.responders:
             answered = await responder.respond(turn)
+            for reply in answered:
+                await self.send(item.workspace_id, item.conversation_id, reply)
             if answered:
-                replies.extend(answered)
                 break
-        for reply in replies:
-            await self.send(item.workspace_id, item.conversation_id, reply)
 
     def _thread(self, conversation_id: int) -> ThreadState:
         with self.container.engine.connect() as conn:
@@ -300,7 +305,7 @@ class Automation:
             workspace_id=workspace_id,
             conversation_id=conversation_id,
             author_kind="bot",
-            text=reply.text,
+            text=tidy(reply.text) if reply.text is not None else None,
             attachment=reply.attachment,
             quick_replies=reply.quick_replies,
         )
@@ -319,10 +324,14 @@ class Automation:
 
 
 def render(text: str, values: dict[str, str]) -> str:
-    """``text`` with its placeholders filled; an unknown value (a first name not fetched
-    yet) leaves no double space behind."""
-    filled = _SPACES.sub(" ", fill(text, values))
-    return _BEFORE_COMMA.sub(r"\1", filled).strip()
+    """``text`` with its placeholders filled, tidied (``tidy``)."""
+    return tidy(fill(text, values))
+
+
+def tidy(text: str) -> str:
+    """An empty placeholder (a first name not fetched yet) leaves no double space or space
+    before a comma behind."""
+    return _BEFORE_COMMA.sub(r"\1", _SPACES.sub(" ", text)).strip()
 
 
 def answerable(item: Incoming) -> bool:
@@ -334,32 +343,10 @@ def answerable(item: Incoming) -> bool:
     )
 
 
-class _Tap:
-    """The bus, with the automation worker told of every event published after a commit."""
-
-    def __init__(self, bus: EventBus, automation: Automation) -> None:
-        self.inner = bus
-        self._automation = automation
-
-    async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
-        await self.inner.publish(workspace_id, type, data)
-        self._automation.notice(workspace_id, type, data)
-
-    def subscribe(self, workspace_id: int, since: int | None = None) -> AsyncIterator[LiveEvent]:
-        return self.inner.subscribe(workspace_id, since)
-
-    def recent(self, workspace_id: int, since: int = 0) -> list[LiveEvent]:
-        recent = getattr(self.inner, "recent", None)
-        return [] if recent is None else list(recent(workspace_id, since))
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 def install(container: Container) -> None:
     """Bootstrap installer: the automation worker, fed by a tap on the bus."""
     automation = Automation(container)
-    container.bus = _Tap(container.bus, automation)
+    container.bus.listen(automation.notice_event)
     container.workers.append(automation)
     from comptoir.services.automation_waits import WaitPoller
 
