@@ -30,6 +30,7 @@ ROUTER = Router([WELCOME, MENU, HOURS, PRICES, SUMMER, AD_42, ANY_AD])
         (Incoming(text="Menu", quick_reply="MENU"), "menu"),
         (Incoming(text="Vos HORAIRES ?"), "hours"),
         (Incoming(text="opening hours and price"), "hours"),  # first match wins
+        (Incoming(text="price and opening hours"), "hours"),  # flow order, not text order
         (Incoming(text="le prix ?"), "prices"),
         (Incoming(ref="summer-sale"), "summer"),
         (Incoming(postback="GET_STARTED", ref="summer-sale"), "summer"),  # the ref says more

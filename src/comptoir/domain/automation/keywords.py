@@ -48,6 +48,11 @@ class KeywordRule:
             raise ValueError("a keyword rule needs at least one word in each phrase")
         object.__setattr__(self, "_wanted", wanted)
 
+    @property
+    def word_phrases(self) -> tuple[tuple[str, ...], ...]:
+        """Each phrase as its normalised words."""
+        return self._wanted
+
     def matches(self, text: str) -> bool:
         return self.matches_words(words(text))
 

@@ -58,7 +58,11 @@ UNHANDLED: Final = _Unhandled()
 
 
 class Router:
-    """Flows in the order given; within a flow, its triggers in order."""
+    """Flows in the order given; within a flow, its triggers in order.
+
+    Keyword phrases are indexed by their first word, so a message is compared only with the
+    phrases that start with one of its words, however many rules are loaded.
+    """
 
     def __init__(self, flows: Sequence[Flow], get_started: str = GET_STARTED_PAYLOAD) -> None:
         self._entries = tuple((trigger, flow) for flow in flows for trigger in flow.triggers)
@@ -68,6 +72,11 @@ class Router:
             if isinstance(trigger, RefTrigger | AdTrigger)
         )
         self._get_started = get_started
+        self._phrases: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for position, (trigger, _) in enumerate(self._entries):
+            if isinstance(trigger, KeywordTrigger):
+                for phrase in trigger.rule.word_phrases:
+                    self._phrases.setdefault(phrase[0], []).append((position, phrase))
 
     def route(self, event: Incoming) -> Routed | _Unhandled:
         found = words(event.text) if event.text else ()
@@ -75,10 +84,23 @@ class Router:
             for referral, flow in self._referrals:
                 if self._matches(referral, event, found):
                     return Routed(flow, referral)
-        for trigger, flow in self._entries:
-            if self._matches(trigger, event, found):
+        keywords = self._keyword_hits(found) if event.quick_reply is None else set()
+        for position, (trigger, flow) in enumerate(self._entries):
+            if isinstance(trigger, KeywordTrigger):
+                if position in keywords:
+                    return Routed(flow, trigger)
+            elif self._matches(trigger, event, found):
                 return Routed(flow, trigger)
         return UNHANDLED
+
+    def _keyword_hits(self, found: tuple[str, ...]) -> set[int]:
+        """The positions of the keyword triggers whose phrase occurs in ``found``."""
+        hits: set[int] = set()
+        for start, word in enumerate(found):
+            for position, phrase in self._phrases.get(word, ()):
+                if found[start : start + len(phrase)] == phrase:
+                    hits.add(position)
+        return hits
 
     def _matches(self, trigger: Trigger, event: Incoming, found: tuple[str, ...]) -> bool:
         match trigger:
