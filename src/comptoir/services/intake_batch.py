@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -22,11 +22,18 @@ from comptoir.channels.messenger import wire
 from comptoir.domain.clock import Clock
 from comptoir.services.intake_events import items_of
 from comptoir.services.intake_item import QUALIFYING, Item
+from comptoir.services.intake_rows import (
+    NO_ACTIVITY_YET,
+    is_usable,
+    log_unknown,
+    message_row,
+    needs_new,
+    source_of,
+)
 from comptoir.services.intake_updates import Updates
 from comptoir.services.page_directory import KnownPage
 from comptoir.services.profiles import ProfileResult, store_profiles
 from comptoir.storage.contacts import (
-    MAX_PSID_LENGTH,
     ContactKey,
     NewContact,
     ProfileTarget,
@@ -35,7 +42,6 @@ from comptoir.storage.contacts import (
     find_contacts,
 )
 from comptoir.storage.conversations import (
-    ConversationRef,
     NewConversation,
     latest_conversations,
     open_conversations,
@@ -46,21 +52,8 @@ from comptoir.storage.inbound import MAX_MID_LENGTH, insert_messages, messages_b
 
 log = logging.getLogger(__name__)
 
-#: The Page inbox's app id (Meta Business Suite): echoes from it are a person typing there.
-PAGE_INBOX_APP_ID = "263902037430900"
 #: Kinds that store a message row (and so need a conversation).
 _MESSAGE_KINDS = frozenset({"message", "postback", "echo"})
-#: ``last_activity_at`` of a new conversation until its messages set it (a handover or an
-#: edit that came before its message is not activity).
-NO_ACTIVITY_YET = datetime(1970, 1, 1, tzinfo=UTC)
-#: Referral sources -> ``contacts.source``.
-_SOURCES = {
-    "SHORTLINK": "mme_ref",
-    "ADS": "ad",
-    "MESSENGER_CODE": "qr",
-    "CUSTOMER_CHAT_PLUGIN": "chat_plugin",
-    "DISCOVER_TAB": "discover",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +183,7 @@ class _Writer:
         self.updates = Updates(conn, now, outcome.live)
 
     def apply(self, fresh: list[tuple[KnownPage, Item]]) -> None:
-        usable = [(page, item) for page, item in fresh if _usable(item)]
+        usable = [(page, item) for page, item in fresh if is_usable(item)]
         contact_ids = self._contacts(usable)
         self._windows(usable, contact_ids)
         ours = self.updates.echoes_of_ours(usable, contact_ids)
@@ -207,7 +200,7 @@ class _Writer:
         self.outcome.messages_changed = self.updates.messages_changed
         for page, item in fresh:
             if item.kind == "unknown":
-                _log_unknown(page, item)
+                log_unknown(page, item)
 
     # ---- contacts and windows ------------------------------------------------------------
 
@@ -221,7 +214,7 @@ class _Writer:
             if item.kind in ("delivery", "read"):
                 receipts_only.add(key)
             elif key not in wanted:
-                source, source_ref = _source(item)
+                source, source_ref = source_of(item)
                 wanted[key] = NewContact(page.workspace_id, source, source_ref)
         result = ensure_contacts(self.conn, wanted, self.now)
         ids = dict(result.ids)
@@ -320,7 +313,7 @@ class _Writer:
         to_open = {
             contact_id: new
             for contact_id, new in starts.items()
-            if _needs_new(latest.get(contact_id))
+            if needs_new(latest.get(contact_id))
         }
         to_open.update({cid: new for cid, new in handover_only.items() if cid not in latest})
         opened = open_conversations(self.conn, to_open, latest, self.now)
@@ -349,7 +342,7 @@ class _Writer:
             contact_id = contact_ids.get((page.page_ref, item.psid or ""))
             if contact_id is None:
                 continue
-            row = _message_row(page, item, contact_id, conversation_ids[contact_id])
+            row = message_row(page, item, contact_id, conversation_ids[contact_id])
             if index in placeholders:
                 row.update(self.updates.placeholder_from_edit(item))
             prepared.append((page, item, row))
@@ -385,78 +378,3 @@ class _Writer:
                 self.updates.new_outbound[row["contact_id"]] = page
         touch_activity(self.conn, activity)
         self.updates.notify_received(received)
-
-
-def _usable(item: Item) -> bool:
-    if item.kind == "unknown":
-        return False
-    if item.psid is not None and (not item.psid or len(item.psid) > MAX_PSID_LENGTH):
-        log.warning("event with an unusable sender id ignored (kept raw)")
-        return False
-    return True
-
-
-def _needs_new(latest: ConversationRef | None) -> bool:
-    return latest is None or latest.status == "resolved"
-
-
-def _source(item: Item) -> tuple[str, str | None]:
-    """``contacts.source`` / ``source_ref`` for a person first seen through ``item``."""
-    if item.referral:
-        source = _SOURCES.get(str(item.referral.get("source", "")).upper(), "referral")
-        ref = item.referral.get("ref") or item.referral.get("ad_id")
-        return source, str(ref) if ref is not None else None
-    if item.kind == "postback":
-        return "get_started", None
-    return "message", None
-
-
-def _author_of_echo(page: KnownPage, item: Item) -> str:
-    """Who sent the Page's message: a person in Meta's Page inbox, another app, or our own
-    app outside Comptoir's outbox (``system``: our sends carry ``cpt:<id>`` metadata and are
-    matched to their message before this)."""
-    app_id = item.app_id or ""
-    if app_id == PAGE_INBOX_APP_ID:
-        return "page_inbox"
-    if page.app_id and app_id == page.app_id:
-        return "system"
-    return "other_app"
-
-
-def _message_row(
-    page: KnownPage, item: Item, contact_id: int, conversation_id: int
-) -> dict[str, Any]:
-    outbound = item.kind == "echo"
-    return {
-        "workspace_id": page.workspace_id,
-        "page_ref": page.page_ref,
-        "conversation_id": conversation_id,
-        "contact_id": contact_id,
-        "direction": "out" if outbound else "in",
-        "author_kind": _author_of_echo(page, item) if outbound else "customer",
-        "author_name": "",
-        "mid": item.mid,
-        "text": item.text,
-        "content": item.content,
-        "status": "sent" if outbound else "received",
-        "created_at": item.at,
-        "sent_at": item.at if outbound else None,
-        "standby": item.standby,
-    }
-
-
-_unknown_logged: set[tuple[str, ...]] = set()
-
-
-def _log_unknown(page: KnownPage, item: Item) -> None:
-    """Log each unknown event shape once per process (it is kept raw in any case)."""
-    shape = (item.unknown_kind or "", *item.unknown_fields)
-    if shape in _unknown_logged or len(_unknown_logged) > 1000:
-        return
-    _unknown_logged.add(shape)
-    log.warning(
-        "unknown webhook event %r kept raw (Page %s, fields: %s)",
-        item.unknown_kind,
-        page.page_id,
-        ", ".join(item.unknown_fields),
-    )
