@@ -266,7 +266,8 @@ class Automation:
                 replies.append(Reply(render(settings.disclosure.pick(locale), values)))
             if settings.instant_reply is not None:
                 replies.append(Reply(render(settings.instant_reply.pick(locale), values)))
-            marks["greeted_at"] = now
+            if settings.disclosure is not None or settings.instant_reply is not None:
+                marks["greeted_at"] = now
         if settings.away_message is not None and not settings.is_open(now):
             last = thread.away_sent_at
             opened_since = (

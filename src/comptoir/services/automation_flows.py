@@ -162,7 +162,7 @@ class FlowResponder:
                 await self.step(turn, running, state, answer)
                 return ()
         if isinstance(routed, Routed):
-            await self.step(turn, routed.flow, None, None)
+            await self.step(turn, routed.flow, None, None, thread.flow_name is not None)
             return ()
         return self._faq_answer(item.page_ref, flows, event, turn.locale)
 
@@ -196,9 +196,15 @@ class FlowResponder:
         return isinstance(routed, Routed) and (event.postback is not None or event.ref is not None)
 
     async def step(
-        self, turn: Turn, flow: Flow, state: FlowState | None, event: FlowEvent | None
+        self,
+        turn: Turn,
+        flow: Flow,
+        state: FlowState | None,
+        event: FlowEvent | None,
+        thread_had_flow: bool = True,
     ) -> None:
-        """Start ``flow`` (``state`` None) or feed ``event``; carry out the actions."""
+        """Start ``flow`` (``state`` None) or feed ``event``; carry out the actions.
+        ``thread_had_flow`` False: nothing to clear when the flow ends at once."""
         item = turn.incoming
         contact = await self._run_db(load_contact_data, item.contact_id)
         context = FlowContext(
@@ -228,7 +234,9 @@ class FlowResponder:
                 hours=turn.settings.hours,
             )
             new_state, actions = advance(flow, new_state, HttpDone(result.ok, result.data), context)
-        await self._save_state(item.conversation_id, new_state, turn.now, wait_until)
+        had_flow = state is not None or thread_had_flow
+        if new_state is not None or had_flow:
+            await self._save_state(item.conversation_id, new_state, turn.now, wait_until)
 
     async def _carry_out(
         self,
