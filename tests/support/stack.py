@@ -6,8 +6,10 @@
   through ``httpx.ASGITransport`` (``https://comptoir.test/webhooks/messenger``);
 - Comptoir, whose Graph client reaches the emulator through ``httpx.ASGITransport`` and whose
   clock reads the emulator's (``EmulatorTime``), so ``advance`` moves both;
-- a workspace, an emulator Page connected in Comptoir (its webhook verified by Meta's
-  handshake against Comptoir's GET route), and a customer (``stack.customer``).
+- a workspace, an emulator Page connected through Comptoir's own connect service
+  (``services.pages.connect_page``: stored, app subscribed through the emulator's Graph API)
+  with its webhook verified by Meta's handshake against Comptoir's GET route, and a customer
+  (``stack.customer``).
 
 Helpers: ``customer_says``, ``act``, ``add_customer``, ``advance``, ``settle``, ``messages``,
 ``contacts``, ``conversations``, ``thread``, ``sent``, ``configure``.
@@ -40,9 +42,12 @@ from comptoir.emulator.app import create_app as create_emulator_app
 from comptoir.emulator.clock import EmulatorClock
 from comptoir.emulator.core import Emulator, build_emulator
 from comptoir.services.intake import intake_of
+from comptoir.services.pages import ConnectPage, connect_page
+from comptoir.services.pages import create_workspace as create_workspace_service
 from comptoir.settings import Settings
 from comptoir.storage import tables
-from comptoir.storage.pages import connect_page, create_workspace
+from comptoir.storage.pages import connect_page as store_page
+from comptoir.storage.pages import create_workspace
 from comptoir.web.app import create_app
 
 EMULATOR_START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
@@ -249,21 +254,20 @@ async def running_stack(database_url: str, data_dir: Path) -> AsyncIterator[Stac
     try:
         created = (await control.post("/_emulator/pages", json={"name": "Comptoir Test"})).json()
         verify_token = "verify-" + created["page_id"]
-        now = container.clock.now()
-        with container.engine.begin() as connection:
-            workspace_id = create_workspace(connection, "Test shop", now)
-            record = connect_page(
-                connection,
-                container.secrets,
+        workspace_id = create_workspace_service(container, "Test shop")
+        connected = await connect_page(
+            container,
+            ConnectPage(
                 workspace_id=workspace_id,
                 page_id=created["page_id"],
                 access_token=created["page_access_token"],
                 app_secret=created["app_secret"],
                 verify_token=verify_token,
-                now=now,
                 name=created["name"],
                 app_id=created["app_id"],
-            )
+            ),
+        )
+        record = connected.page
         handshake = await control.put(
             f"/_emulator/pages/{created['page_id']}/webhook",
             json={"url": WEBHOOK_URL, "verify_token": verify_token},
@@ -389,7 +393,7 @@ async def running_harness(
     try:
         with container.engine.begin() as connection:
             workspace_id = create_workspace(connection, "Test shop", fixed.now())
-            record = connect_page(
+            record = store_page(
                 connection,
                 container.secrets,
                 workspace_id=workspace_id,
