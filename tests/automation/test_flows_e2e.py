@@ -238,3 +238,51 @@ async def test_a_message_nothing_matches_gets_no_answer(stack: Stack) -> None:
     await stack.customer_says("merci")
     await settle(stack)
     assert await bot_texts(stack) == []
+
+
+CATALOGUE = """\
+flow: catalogue
+triggers:
+  - postback: CATALOGUE
+steps:
+  - add_label: curious
+  - branch:
+      - if: [{ label: curious }, { locale: fr }]
+        goto: cards
+    else: english
+  - id: english
+    send: Our dresses
+  - id: cards
+    template:
+      - title: Robe Lina
+        subtitle: { fr: "39 €, en lin", en: "39 €, linen" }
+        image_url: https://shop.example.com/lina.jpg
+        buttons:
+          - title: { fr: Voir, en: See }
+            url: https://shop.example.com/lina
+  - remove_label: curious
+  - add_label: seen-catalogue
+  - unsubscribe: news
+"""
+
+
+async def test_templates_labels_and_unsubscribe_from_a_flow_file(
+    stack: Stack, tmp_path: Path
+) -> None:
+    (tmp_path / "catalogue.yaml").write_text(CATALOGUE, encoding="utf-8")
+    await configure(stack, {"flows_folder": str(tmp_path)})
+    await stack.act({"type": "postback", "payload": "CATALOGUE", "title": "Catalogue"})
+    await settle(stack)
+    (message,) = await bot_requests(stack)
+    payload = message["attachment"]["payload"]
+    assert payload["template_type"] == "generic"
+    (card,) = payload["elements"]
+    assert card["title"] == "Robe Lina"
+    assert card["subtitle"] == "39 €, en lin"
+    assert card["buttons"] == [
+        {"type": "web_url", "title": "Voir", "url": "https://shop.example.com/lina"}
+    ]
+    data = contact_data(stack)
+    assert data["labels"] == ["seen-catalogue"]
+    (consent,) = data["consents"]
+    assert (consent["topic"], consent["action"]) == ("news", "unsubscribe")
