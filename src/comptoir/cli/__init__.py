@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "tokens": "comptoir.cli.tokens:tokens",
     "demo": "comptoir.cli.demo:demo",
     "flows": "comptoir.cli.flows:flows",
+    "automation": "comptoir.cli.automation:automation",
 }
 
 
