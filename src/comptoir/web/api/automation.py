@@ -4,12 +4,13 @@ automation settings (``/pages/{page_id}/automation``) and its Messenger profile 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from comptoir.bootstrap import Container
@@ -161,6 +162,60 @@ def automation_router(container: Container) -> APIRouter:
     )
     async def reload_flows(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
         return await flows_answer(workspace_id, page_id, reload=True)
+
+    async def change_file(
+        workspace_id: int, page_id: str, name: str, text: str | None
+    ) -> dict[str, Any]:
+        from comptoir.services.flow_admin import FlowAdminError, delete_flow_file, put_flow_file
+
+        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+
+        def load() -> Any:
+            with container.engine.connect() as conn:
+                return load_settings(conn, ref)
+
+        settings = await anyio.to_thread.run_sync(load)
+        folder = settings.flows_folder if settings is not None else None
+        if not folder:
+            raise field_error("flows_folder", "the Page's automation settings name no folder")
+        try:
+            if text is None:
+                problems = await anyio.to_thread.run_sync(delete_flow_file, Path(folder), name)
+            else:
+                problems = await anyio.to_thread.run_sync(put_flow_file, Path(folder), name, text)
+        except FlowAdminError as error:
+            if str(error).startswith("no flow file"):
+                raise NotFoundError(str(error)) from None
+            raise field_error("name", str(error), location="path") from None
+        if problems:
+            raise UnprocessableError(
+                "the flows folder would not load: " + "; ".join(str(p) for p in problems),
+                code="flow_problems",
+                problems=[{"file": p.file, "line": p.line, "message": p.message} for p in problems],
+            )
+        return await flows_answer(workspace_id, page_id, reload=True)
+
+    @router.put(
+        "/pages/{page_id}/flows/files/{name}",
+        summary="Add or replace a flow file (YAML body); refused if the folder would not load",
+        responses={422: {"description": "The problems (file, line, message); nothing written."}},
+    )
+    async def put_flow(
+        workspace_id: WorkspaceId, page_id: str, name: str, request: Request
+    ) -> dict[str, Any]:
+        raw = await request.body()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise field_error("body", "a flow file must be UTF-8 text") from None
+        return await change_file(workspace_id, page_id, name, text)
+
+    @router.delete(
+        "/pages/{page_id}/flows/files/{name}",
+        summary="Remove a flow file; refused if the rest would not load",
+    )
+    async def delete_flow(workspace_id: WorkspaceId, page_id: str, name: str) -> dict[str, Any]:
+        return await change_file(workspace_id, page_id, name, None)
 
     @router.post(
         "/pages/{page_id}/messenger-profile",
