@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +37,11 @@ import httpx
 from comptoir.bootstrap import Container
 from comptoir.domain.automation.text import fill
 from comptoir.realtime.bus import LiveEvent
-from comptoir.services.automation_settings import AutomationSettings, load_settings
+from comptoir.services.automation_settings import (
+    AutomationSettings,
+    SettingsError,
+    load_settings,
+)
 from comptoir.services.intake_effects import Outstanding
 from comptoir.services.sending import QuickReply, SendError, SendMessage, send_message
 from comptoir.storage.automation import (
@@ -60,6 +65,8 @@ __all__ = [
 _SPACES = re.compile(r"[ \t]{2,}")
 _BEFORE_COMMA = re.compile(r" ([,.])")
 
+#: Seconds a Page's settings are kept in memory before being read again.
+SETTINGS_TTL = 5.0
 #: Conversations answered at once.
 CONCURRENCY = 32
 
@@ -92,7 +99,7 @@ class Responder(Protocol):
 
 
 class Automation:
-    """The automation worker (``start``/``aclose``), fed by the bus tap."""
+    """The automation worker (``start``/``aclose``), fed by its bus listener."""
 
     def __init__(self, container: Container) -> None:
         self.container = container
@@ -103,7 +110,9 @@ class Automation:
         self.responders: list[Responder] = [self.flows]
         #: Client for flows' calls to the business's endpoints (not the Graph API's).
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
-        self._settings: dict[int, AutomationSettings | None] = {}
+        #: page_ref -> (settings, when loaded): read again after ``SETTINGS_TTL`` seconds, so
+        #: a change made by another process (``comptoir automation set``) is seen.
+        self._settings: dict[int, tuple[AutomationSettings | None, float]] = {}
         self._queue: asyncio.Queue[list[int]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
@@ -211,9 +220,18 @@ class Automation:
     def _load(self, ids: list[int]) -> list[Incoming]:
         with self.container.engine.connect() as conn:
             found = load_incoming(conn, ids)
+            now = time.monotonic()
             for item in found:
-                if item.page_ref not in self._settings:
-                    self._settings[item.page_ref] = load_settings(conn, item.page_ref)
+                cached = self._settings.get(item.page_ref)
+                if cached is None or now - cached[1] > SETTINGS_TTL:
+                    try:
+                        settings = load_settings(conn, item.page_ref)
+                    except SettingsError as error:
+                        log.error(
+                            "automation of Page %d off: its settings: %s", item.page_ref, error
+                        )
+                        settings = None
+                    self._settings[item.page_ref] = (settings, now)
         return found
 
     @contextlib.asynccontextmanager
@@ -248,7 +266,7 @@ class Automation:
     # ---- one message -------------------------------------------------------------------
 
     async def handle(self, item: Incoming) -> None:
-        settings = self._settings.get(item.page_ref)
+        settings, _ = self._settings.get(item.page_ref, (None, 0.0))
         if settings is None or not settings.enabled or not answerable(item):
             return
         now = self.container.clock.now()
