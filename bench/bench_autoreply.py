@@ -2,7 +2,8 @@
 
 The emulator and Comptoir run in this process on one event loop, wired through
 ``httpx.ASGITransport`` (as in the end-to-end tests), on a fresh SQLite database (WAL,
-``synchronous=FULL``). Both transports are timed:
+``synchronous=FULL``), or on the empty database ``COMPTOIR_BENCH_DATABASE_URL`` names.
+Both transports are timed:
 
 - the webhook transport (emulator -> Comptoir) notes when each customer's event reaches
   Comptoir, and how long Comptoir takes to acknowledge it (the bare round trip: verify,
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -149,7 +151,8 @@ async def run(data_dir: Path) -> Timings:
     emulator_app = create_emulator_app(emulator)
     settings = Settings(
         data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'bench.sqlite3'}",
+        database_url=os.environ.get("COMPTOIR_BENCH_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'bench.sqlite3'}",
         graph_url="http://emulator.bench",
         secret_key="bench-secret-key-0123456789abcdef",
     )

@@ -45,8 +45,10 @@ from comptoir.services.automation_settings import (
 from comptoir.services.intake_effects import Outstanding
 from comptoir.services.sending import QuickReply, SendError, SendMessage, send_message
 from comptoir.storage.automation import (
+    ContactData,
     Incoming,
     ThreadState,
+    load_contact_data,
     load_incoming,
     load_thread,
     update_thread,
@@ -90,6 +92,10 @@ class Turn:
     now: datetime
     #: The conversation has just been greeted (instant reply sent with this message).
     greeted_now: bool
+    #: The conversation's automation state and what flows gathered about the contact, as
+    #: read when this message's turn began (None: read them).
+    thread: ThreadState | None = None
+    contact: ContactData | None = None
 
 
 class Responder(Protocol):
@@ -271,7 +277,9 @@ class Automation:
             return
         now = self.container.clock.now()
         # Reload the thread: an earlier message of this batch may have changed it.
-        thread = await anyio.to_thread.run_sync(self._thread, item.conversation_id)
+        thread, contact = await anyio.to_thread.run_sync(
+            self._state, item.conversation_id, item.contact_id
+        )
         if thread.taken_at is not None:
             return
         locale = item.locale or settings.default_locale
@@ -302,7 +310,7 @@ class Automation:
             await anyio.to_thread.run_sync(self._mark, item.conversation_id, now, marks)
         for reply in replies:
             await self.send(item.workspace_id, item.conversation_id, reply)
-        turn = Turn(item, settings, locale, now, greeted_now)
+        turn = Turn(item, settings, locale, now, greeted_now, thread, contact)
         for responder in self.responders:
             answered = await responder.respond(turn)
             for reply in answered:
@@ -310,9 +318,9 @@ class Automation:
             if answered:
                 break
 
-    def _thread(self, conversation_id: int) -> ThreadState:
+    def _state(self, conversation_id: int, contact_id: int) -> tuple[ThreadState, ContactData]:
         with self.container.engine.connect() as conn:
-            return load_thread(conn, conversation_id)
+            return load_thread(conn, conversation_id), load_contact_data(conn, contact_id)
 
     def _mark(self, conversation_id: int, now: datetime, marks: dict[str, Any]) -> None:
         with self.container.engine.begin() as conn:

@@ -148,7 +148,7 @@ class FlowResponder:
         if flows is None or not flows.flows:
             return ()
         event = router_event(item)
-        thread = await self._run_db(load_thread, item.conversation_id)
+        thread = turn.thread or await self._run_db(load_thread, item.conversation_id)
         routed = flows.router.route(event)
         running = flows.by_name.get(thread.flow_name or "")
         if running is not None and thread.flow_step and not self._restarts(routed, event):
@@ -206,7 +206,7 @@ class FlowResponder:
         """Start ``flow`` (``state`` None) or feed ``event``; carry out the actions.
         ``thread_had_flow`` False: nothing to clear when the flow ends at once."""
         item = turn.incoming
-        contact = await self._run_db(load_contact_data, item.contact_id)
+        contact = turn.contact or await self._run_db(load_contact_data, item.contact_id)
         context = FlowContext(
             now=turn.now,
             locale=turn.locale,
