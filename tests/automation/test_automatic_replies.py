@@ -158,6 +158,7 @@ async def test_bad_settings_are_refused_with_the_setting_named(stack: Stack) -> 
         ({"instant_reply": {"de": "Hallo"}}, "instant_reply.de"),
         ({"colour": "blue"}, "colour"),
         ({"hours": {"zone": "UTC", "weekly": {"mon": ["18:00-09:00"]}}}, "hours"),
+        ({"flows_folder": "/nonexistent/flows"}, "flows_folder"),
     ]
     for body, field in cases:
         answer = await stack.comptoir.put(path, json=body, headers=auth)

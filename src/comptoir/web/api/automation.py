@@ -119,6 +119,9 @@ def automation_router(container: Container) -> APIRouter:
         now = container.clock.now()
 
         def store() -> None:
+            folder = body.get("flows_folder")
+            if isinstance(folder, str) and folder.strip() and not Path(folder).is_dir():
+                raise SettingsError("flows_folder", f"no folder {folder} on the server")
             with container.engine.begin() as conn:
                 save_settings(conn, ref, body, now)
 
