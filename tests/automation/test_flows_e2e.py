@@ -184,9 +184,8 @@ async def test_a_postback_button_starts_its_flow(stack: Stack) -> None:
     assert thread_row(stack)["taken_at"] is not None
 
 
-async def test_a_wait_step_resumes_when_its_time_comes(stack: Stack) -> None:
-    await configure(stack, {})
-    flow = Flow(
+def reminder_flow() -> Flow:
+    return Flow(
         "reminder",
         (KeywordTrigger(KeywordRule(("rappel",))),),
         (
@@ -195,6 +194,11 @@ async def test_a_wait_step_resumes_when_its_time_comes(stack: Stack) -> None:
             SendTextStep("later", Localized.of("Voici votre rappel.")),
         ),
     )
+
+
+async def test_a_wait_step_resumes_when_its_time_comes(stack: Stack) -> None:
+    await configure(stack, {})
+    flow = reminder_flow()
     automation = automation_of(stack.container)
     automation.flows.use(stack.page.page_ref, FlowSet((flow,)))
     await stack.customer_says("Un rappel svp")
@@ -286,3 +290,29 @@ async def test_templates_labels_and_unsubscribe_from_a_flow_file(
     assert data["labels"] == ["seen-catalogue"]
     (consent,) = data["consents"]
     assert (consent["topic"], consent["action"]) == ("news", "unsubscribe")
+
+
+async def test_a_wait_waits_for_hand_back_and_is_abandoned_when_resolved(stack: Stack) -> None:
+    auth = await configure(stack, {})
+    automation = automation_of(stack.container)
+    automation.flows.use(stack.page.page_ref, FlowSet((reminder_flow(),)))
+    await stack.customer_says("rappel")
+    await settle(stack)
+    conversation_id = thread_row(stack)["conversation_id"]
+    path = f"/api/v1/conversations/{conversation_id}"
+    assert (await stack.comptoir.post(f"{path}/take", headers=auth)).status_code == 200
+    await stack.advance(3601)
+    assert await automation.run_due_waits() == 0  # a person has it
+    assert (await stack.comptoir.post(f"{path}/hand-back", headers=auth)).status_code == 200
+    assert await automation.run_due_waits() == 1
+    await settle(stack)
+    assert (await bot_texts(stack))[-1] == "Voici votre rappel."
+
+    await stack.customer_says("encore un rappel")
+    await settle(stack)
+    resolved = await stack.comptoir.patch(path, json={"status": "resolved"}, headers=auth)
+    assert resolved.status_code == 200
+    await stack.advance(3601)
+    assert await automation.run_due_waits() == 0
+    row = thread_row(stack)
+    assert (row["flow_name"], row["wait_until"]) == (None, None)

@@ -1,6 +1,8 @@
 """The wait step's worker: conversations whose flow waits until a due time
 (``automation_threads.wait_until``) are resumed when it comes, polled every ``POLL_SECONDS``
-on the injected clock. A conversation a person has taken is not resumed."""
+on the injected clock. A conversation a person has taken is not resumed until it is handed
+back; one that can no longer resume (resolved, owned by another app, flow gone) is
+abandoned."""
 
 from __future__ import annotations
 
@@ -13,10 +15,21 @@ from typing import TYPE_CHECKING
 import anyio
 import sqlalchemy as sa
 
+from comptoir.bootstrap import Container
 from comptoir.domain.automation.engine import FlowState
-from comptoir.services.automation_settings import AutomationSettings, load_settings
+from comptoir.services.automation_settings import (
+    AutomationSettings,
+    SettingsError,
+    load_settings,
+)
 from comptoir.storage import tables
-from comptoir.storage.automation import Incoming, ThreadState, due_waits, load_thread
+from comptoir.storage.automation import (
+    Incoming,
+    ThreadState,
+    due_waits,
+    load_thread,
+    update_thread,
+)
 
 if TYPE_CHECKING:
     from comptoir.services.automation import Automation
@@ -35,23 +48,33 @@ async def run_due_waits(automation: Automation) -> int:
     container = automation.container
     now = container.clock.now()
 
-    def load() -> list[tuple[Incoming, AutomationSettings | None]]:
+    def load() -> tuple[list[tuple[Incoming, AutomationSettings | None]], list[int]]:
         found = []
+        gone = []
         with container.engine.connect() as conn:
             for conversation_id in due_waits(conn, now):
                 item = _context(conn, conversation_id, now)
-                if item is not None:
+                if item is None:
+                    gone.append(conversation_id)
+                    continue
+                try:
                     found.append((item, load_settings(conn, item.page_ref)))
-        return found
+                except SettingsError:
+                    gone.append(conversation_id)
+        return found, gone
 
+    found, gone = await anyio.to_thread.run_sync(load)
     resumed = 0
-    for item, settings in await anyio.to_thread.run_sync(load):
-        if settings is None or not settings.enabled:
-            continue
+    for item, settings in found:
         thread = item.thread
-        flows = automation.flows.flows_for(item.page_ref, settings.flows_folder)
+        flows = (
+            automation.flows.flows_for(item.page_ref, settings.flows_folder)
+            if settings is not None and settings.enabled
+            else None
+        )
         flow = flows.by_name.get(thread.flow_name or "") if flows is not None else None
-        if flow is None or thread.flow_step is None:
+        if settings is None or flow is None or thread.flow_step is None:
+            gone.append(item.conversation_id)
             continue
         state = FlowState(flow.name, thread.flow_step, dict(thread.flow_data or {}))
         locale = item.locale or settings.default_locale
@@ -59,7 +82,26 @@ async def run_due_waits(automation: Automation) -> int:
         async with automation.conversation_lock(item.conversation_id):
             await automation.flows.wait_over(turn, flow, state)
         resumed += 1
+    if gone:
+        await anyio.to_thread.run_sync(_abandon, container, gone, now)
     return resumed
+
+
+def _abandon(container: Container, conversation_ids: list[int], now: datetime) -> None:
+    """Flows that can no longer resume (conversation resolved or owned by another app,
+    automation off, flow gone): their state is cleared so they are not polled again."""
+    with container.engine.begin() as conn:
+        for conversation_id in conversation_ids:
+            update_thread(
+                conn,
+                conversation_id,
+                now,
+                flow_name=None,
+                flow_step=None,
+                flow_data={},
+                wait_until=None,
+            )
+    log.info("%d waiting flows abandoned (they can no longer resume)", len(conversation_ids))
 
 
 def _context(conn: sa.Connection, conversation_id: int, now: datetime) -> Incoming | None:
