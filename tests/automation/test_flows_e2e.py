@@ -316,3 +316,22 @@ async def test_a_wait_waits_for_hand_back_and_is_abandoned_when_resolved(stack: 
     assert await automation.run_due_waits() == 0
     row = thread_row(stack)
     assert (row["flow_name"], row["wait_until"]) == (None, None)
+
+
+async def test_an_mme_link_opening_an_existing_thread_starts_its_flow(stack: Stack) -> None:
+    await shop(stack)
+    await stack.customer_says("merci")  # an existing thread; nothing matches
+    await settle(stack)
+    assert await bot_texts(stack) == []
+    await stack.act({"type": "referral", "ref": "newsletter", "source": "SHORTLINK"})
+    await settle(stack)
+    assert (await bot_texts(stack))[-1].startswith("Voulez-vous recevoir nos nouveautés")
+
+
+async def test_an_ad_opening_an_existing_thread_starts_its_flow(stack: Stack) -> None:
+    await shop(stack)
+    await stack.customer_says("merci")
+    await settle(stack)
+    await stack.act({"type": "referral", "source": "ADS"})
+    await settle(stack)
+    assert (await bot_texts(stack))[-1].startswith("Voulez-vous recevoir nos nouveautés")

@@ -50,6 +50,7 @@ from comptoir.storage.automation import (
     ThreadState,
     load_contact_data,
     load_incoming,
+    load_referral,
     load_thread,
     update_thread,
 )
@@ -167,6 +168,9 @@ class Automation:
         if type == "conversation.updated" and data.get("status") == "resolved":
             self._resume_later(data.get("conversation_id"))
             return
+        if type == "contact.referral":
+            self._referral_later(data)
+            return
         if type != "message.created":
             return
         if data.get("direction") != "in" or data.get("standby"):
@@ -175,6 +179,39 @@ class Automation:
         if isinstance(message_id, int):
             self._work.begin()
             self._queue.put_nowait([message_id])
+
+    def _referral_later(self, data: dict[str, Any]) -> None:
+        """An m.me link or an ad opened an existing thread: treat it like an incoming event
+        on the contact's current conversation (flows with ``ref`` or ``ad`` triggers)."""
+        contact_id = data.get("contact_id")
+        referral = data.get("referral")
+        if not isinstance(contact_id, int) or not isinstance(referral, dict):
+            return
+        now = self.container.clock.now()
+
+        def load() -> Incoming | None:
+            with self.container.engine.connect() as conn:
+                found = load_referral(conn, contact_id, referral, now)
+                if found is not None and found.page_ref not in self._settings:
+                    self._settings[found.page_ref] = (
+                        load_settings(conn, found.page_ref),
+                        time.monotonic(),
+                    )
+                return found
+
+        async def run() -> None:
+            try:
+                item = await anyio.to_thread.run_sync(load)
+            except Exception:
+                log.exception("automation could not load a referral (contact %d)", contact_id)
+                return
+            if item is not None:
+                await self._conversation(item.conversation_id, [item])
+
+        self._work.begin()
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
 
     def _resume_later(self, conversation_id: Any) -> None:
         """A resolved conversation is the bot's again (should it be reopened)."""

@@ -150,6 +150,10 @@ class Updates:
                 self._handover(page, item, conversation_ids.get(contact_id))
             elif kind == "policy":
                 self._policy(page, item)
+            elif kind == "referral" and contact_id is not None and not item.standby:
+                # An m.me link or an ad opened an existing thread: automation may start a flow.
+                referral = {"contact_id": contact_id, "referral": item.referral or {}}
+                self.live.append((page.workspace_id, "contact.referral", referral))
             if contact_id is not None and contact_id in noted:
                 _merge_contact_content(contents.setdefault(contact_id, {}), item)
         for contact_id, page in new_outbound.items():

@@ -19,6 +19,7 @@ __all__ = [
     "due_waits",
     "load_contact_data",
     "load_incoming",
+    "load_referral",
     "load_thread",
     "save_contact_data",
     "update_thread",
@@ -205,3 +206,46 @@ def save_contact_data(conn: Connection, contact_id: int, data: ContactData, now:
     changed = conn.execute(sa.update(_C).where(_C.c.contact_id == contact_id).values(**values))
     if changed.rowcount == 0:
         conn.execute(sa.insert(_C).values(contact_id=contact_id, **values))
+
+
+def load_referral(
+    conn: Connection, contact_id: int, referral: dict[str, Any], now: datetime
+) -> Incoming | None:
+    """A referral event (m.me link, ad) on the contact's current conversation, seen as an
+    incoming event without a message; None when the contact has no open conversation."""
+    c, p = tables.conversations, tables.contacts
+    row = conn.execute(
+        sa.select(
+            c.c.id,
+            c.c.workspace_id,
+            c.c.page_ref,
+            c.c.status,
+            c.c.thread_owner_app_id,
+            p.c.first_name,
+            p.c.locale,
+            p.c.content,
+        )
+        .join(p, p.c.id == c.c.contact_id)
+        .where(c.c.contact_id == contact_id, c.c.status != "resolved")
+        .order_by(c.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Incoming(
+        message_id=0,
+        workspace_id=row.workspace_id,
+        page_ref=row.page_ref,
+        conversation_id=row.id,
+        contact_id=contact_id,
+        text=None,
+        content={"referral": dict(referral)},
+        standby=False,
+        created_at=now,
+        conversation_status=row.status,
+        thread_owner_app_id=row.thread_owner_app_id,
+        first_name=row.first_name or "",
+        locale=row.locale,
+        contact_content=dict(row.content or {}),
+        thread=load_thread(conn, row.id),
+    )
