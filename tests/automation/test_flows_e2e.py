@@ -3,6 +3,7 @@ each step kind, an e-mail question that rejects a wrong answer, a handover, a wa
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from comptoir.domain.automation.keywords import KeywordRule
 from comptoir.domain.automation.model import Flow, KeywordTrigger, SendTextStep, WaitStep
 from comptoir.domain.automation.text import Localized
 from comptoir.services.automation import automation_of
+from comptoir.services.automation_waits import WaitPoller, run_due_waits
 from comptoir.services.flow_files import FlowSet
 from comptoir.storage import tables
 from tests.automation.support import bot_texts, configure, settle
@@ -184,6 +186,13 @@ async def test_a_postback_button_starts_its_flow(stack: Stack) -> None:
     assert thread_row(stack)["taken_at"] is not None
 
 
+async def stop_wait_poller(stack: Stack) -> None:
+    """The tests resume waits themselves (``run_due_waits``), on the emulator's clock."""
+    for worker in stack.container.workers:
+        if isinstance(worker, WaitPoller):
+            await worker.aclose()
+
+
 def reminder_flow() -> Flow:
     return Flow(
         "reminder",
@@ -198,6 +207,7 @@ def reminder_flow() -> Flow:
 
 async def test_a_wait_step_resumes_when_its_time_comes(stack: Stack) -> None:
     await configure(stack, {})
+    await stop_wait_poller(stack)
     flow = reminder_flow()
     automation = automation_of(stack.container)
     automation.flows.use(stack.page.page_ref, FlowSet((flow,)))
@@ -294,6 +304,7 @@ async def test_templates_labels_and_unsubscribe_from_a_flow_file(
 
 async def test_a_wait_waits_for_hand_back_and_is_abandoned_when_resolved(stack: Stack) -> None:
     auth = await configure(stack, {})
+    await stop_wait_poller(stack)
     automation = automation_of(stack.container)
     automation.flows.use(stack.page.page_ref, FlowSet((reminder_flow(),)))
     await stack.customer_says("rappel")
@@ -335,3 +346,17 @@ async def test_an_ad_opening_an_existing_thread_starts_its_flow(stack: Stack) ->
     await stack.act({"type": "referral", "source": "ADS"})
     await settle(stack)
     assert (await bot_texts(stack))[-1].startswith("Voulez-vous recevoir nos nouveautés")
+
+
+async def test_a_due_wait_is_resumed_once_even_by_two_pollers(stack: Stack) -> None:
+    await configure(stack, {})
+    await stop_wait_poller(stack)
+    automation = automation_of(stack.container)
+    automation.flows.use(stack.page.page_ref, FlowSet((reminder_flow(),)))
+    await stack.customer_says("rappel")
+    await settle(stack)
+    await stack.advance(3601)
+    first, second = await asyncio.gather(run_due_waits(automation), run_due_waits(automation))
+    assert first + second == 1
+    await settle(stack)
+    assert (await bot_texts(stack)).count("Voici votre rappel.") == 1

@@ -80,11 +80,35 @@ async def run_due_waits(automation: Automation) -> int:
         locale = item.locale or settings.default_locale
         turn = Turn(item, settings, locale, now, greeted_now=False)
         async with automation.conversation_lock(item.conversation_id):
+            # Claim the wait (another poller, in this process or another, may have it).
+            claimed = await anyio.to_thread.run_sync(
+                _claim, container, item.conversation_id, thread.wait_until, thread.flow_step
+            )
+            if not claimed:
+                continue
             await automation.flows.wait_over(turn, flow, state)
         resumed += 1
     if gone:
         await anyio.to_thread.run_sync(_abandon, container, gone, now)
     return resumed
+
+
+def _claim(
+    container: Container, conversation_id: int, due: datetime | None, step: str | None
+) -> bool:
+    """Clear the wait if it is still the one loaded; whether this caller got it."""
+    t = tables.automation_threads
+    with container.engine.begin() as conn:
+        changed = conn.execute(
+            sa.update(t)
+            .where(
+                t.c.conversation_id == conversation_id,
+                t.c.wait_until == due,
+                t.c.flow_step == step,
+            )
+            .values(wait_until=None)
+        )
+    return changed.rowcount == 1
 
 
 def _abandon(container: Container, conversation_ids: list[int], now: datetime) -> None:
