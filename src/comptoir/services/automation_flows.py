@@ -34,6 +34,7 @@ from comptoir.domain.automation.model import AskStep, Flow
 from comptoir.domain.automation.router import Incoming as RouterIncoming
 from comptoir.domain.automation.router import Routed
 from comptoir.services.automation_http import call_http
+from comptoir.services.automation_replies import Reply, Turn, render
 from comptoir.services.faq import FaqMatcher
 from comptoir.services.flow_files import FlowLibrary, FlowSet, Problem
 from comptoir.services.sending import Attachment, QuickReply
@@ -47,7 +48,7 @@ from comptoir.storage.automation import (
 )
 
 if TYPE_CHECKING:
-    from comptoir.services.automation import Automation, Reply, Turn
+    from comptoir.services.automation import Automation
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +171,6 @@ class FlowResponder:
         self, page_ref: int, flows: FlowSet, event: RouterIncoming, locale: str
     ) -> Sequence[Reply]:
         """The FAQ's answer to a typed question (not to a tapped button), if one is close."""
-        from comptoir.services.automation import Reply, render
-
         if not flows.faq or not event.text or event.quick_reply or event.postback:
             return ()
         cached = self._matchers.get(page_ref)
@@ -245,8 +244,6 @@ class FlowResponder:
         actions: Sequence[act.Action],
         contact: ContactData,
     ) -> tuple[act.CallHttp | None, ContactData, datetime | None]:
-        from comptoir.services.automation import Reply
-
         item = turn.incoming
         fields = dict(contact.fields)
         labels = set(contact.labels)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from comptoir.bootstrap import Container
 from comptoir.domain.automation.engine import FlowState
+from comptoir.services.automation_replies import Turn
 from comptoir.services.automation_settings import (
     AutomationSettings,
     SettingsError,
@@ -43,8 +44,6 @@ POLL_SECONDS = 1.0
 
 async def run_due_waits(automation: Automation) -> int:
     """Resume every flow whose wait is due now; how many were resumed."""
-    from comptoir.services.automation import Turn
-
     container = automation.container
     now = container.clock.now()
 
