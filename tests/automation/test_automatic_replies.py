@@ -3,8 +3,11 @@ through the emulator."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from comptoir.services.automation import automation_of
 from tests.automation.support import SETTINGS, bot_texts, configure, post, settle
 from tests.support.stack import Stack
 
@@ -166,3 +169,29 @@ async def test_bad_settings_are_refused_with_the_setting_named(stack: Stack) -> 
         assert answer.json()["error"]["fields"][0]["field"] == field
     unknown = await stack.comptoir.put("/api/v1/pages/999/automation", json={}, headers=auth)
     assert unknown.status_code == 404
+
+
+async def test_a_page_known_to_be_silent_is_not_loaded_until_its_settings_change(
+    stack: Stack,
+) -> None:
+    automation = automation_of(stack.container)
+    loaded: list[list[int]] = []
+    load = automation._load
+
+    def counting(ids: list[int]) -> list[Any]:
+        loaded.append(ids)
+        return load(ids)
+
+    automation._load = counting  # type: ignore[method-assign]
+    await stack.customer_says("Bonjour")
+    await settle(stack)
+    assert len(loaded) == 1  # the first message reads the Page's settings: none
+    await stack.customer_says("Il y a quelqu'un ?")
+    await settle(stack)
+    assert len(loaded) == 1  # known to be silent: nothing loaded
+    assert await bot_texts(stack) == []
+    await configure(stack)  # forgets the cached settings
+    await stack.customer_says("Allô ?")
+    await settle(stack)
+    assert len(loaded) == 2
+    assert await bot_texts(stack) == ["Réponses automatiques.", "Bonjour !"]

@@ -150,10 +150,23 @@ class Automation:
             return
         if data.get("direction") != "in" or data.get("standby"):
             return
+        if self._automation_off(data.get("page_ref")):
+            return
         message_id = data.get("message_id")
         if isinstance(message_id, int):
             self._work.begin()
             self._queue.put_nowait([message_id])
+
+    def _automation_off(self, page_ref: Any) -> bool:
+        """Whether the Page's settings, as last read and still fresh, say automation is off
+        (no settings, or disabled): its messages need not be loaded at all."""
+        if not isinstance(page_ref, int):
+            return False
+        cached = self._settings.get(page_ref)
+        if cached is None or time.monotonic() - cached[1] > SETTINGS_TTL:
+            return False
+        settings = cached[0]
+        return settings is None or not settings.enabled
 
     def _referral_later(self, data: dict[str, Any]) -> None:
         """An m.me link or an ad opened an existing thread: treat it like an incoming event

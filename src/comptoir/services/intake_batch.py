@@ -365,6 +365,7 @@ class _Writer:
                     "message.created",
                     {
                         "message_id": message_id,
+                        "page_ref": page.page_ref,
                         "conversation_id": conversation_id,
                         "contact_id": row["contact_id"],
                         "direction": row["direction"],
