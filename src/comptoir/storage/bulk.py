@@ -25,6 +25,7 @@ import functools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, Literal
 
 import msgspec
@@ -171,7 +172,7 @@ class Bulk:
             chunk = rows[start : start + per_chunk]
             values = ", ".join([slots] * len(chunk))
             sql = f"INSERT INTO {table} ({names}) VALUES {values}{tail}"  # noqa: S608 (names checked)
-            returned = self._run(sql, [value for row in chunk for value in row])
+            returned = self._run(sql, list(chain.from_iterable(chunk)))
             if key:
                 new.update({tuple(found[1:]): int(found[0]) for found in returned})
             else:
@@ -205,7 +206,7 @@ class Bulk:
                 values = ", ".join([slots] * size)
                 cursor.execute(
                     f"INSERT INTO {table} ({names}) VALUES {values}{conflict}",  # noqa: S608
-                    tuple(value for row in chunk for value in row),
+                    tuple(chain.from_iterable(chunk)),
                 )
             added = raw.total_changes - before
             if not added:
@@ -260,7 +261,7 @@ class Bulk:
                 f"UPDATE {table} AS t SET {sets} FROM (VALUES {values}) AS {alias} "  # noqa: S608
                 f"WHERE t.id = v.column1 AND ({changed})"
             )
-            self._run(sql, [value for row in chunk for value in row])
+            self._run(sql, list(chain.from_iterable(chunk)))
 
 
 def _power_of_two_chunks(count: int, largest: int = 128) -> list[int]:
