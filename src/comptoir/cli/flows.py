@@ -11,11 +11,9 @@ from pathlib import Path
 
 import click
 
-from comptoir.domain.automation.text import placeholders
 from comptoir.domain.writing import Severity
 from comptoir.services.flow_files import FileText, FlowFilesError, read_folder
-
-_SHOWN = (Severity.ERROR, Severity.WARNING)
+from comptoir.services.flow_writing import check_flow_texts
 
 
 @click.group()
@@ -45,27 +43,8 @@ def check(folder: Path, no_writing: bool) -> None:
 
 
 def _check_writing(texts: tuple[FileText, ...]) -> int:
-    from comptoir.services.writing import check_message
-
     errors = 0
-    for text in texts:
-        source = text.source
-        names = placeholders(source.text)
-        words = [part for name in names for part in name.split("_") if part]
-        result = check_message(
-            source.text,
-            quick_replies=source.quick_replies,
-            buttons=source.buttons,
-            language=source.language if source.language in ("fr", "en") else "auto",
-            workspace_words=words,
-        )
-        for finding in result.findings:
-            if finding.severity not in _SHOWN:
-                continue
-            errors += finding.severity is Severity.ERROR
-            hint = f" (suggestion: {finding.suggestion})" if finding.suggestion else ""
-            click.echo(
-                f"{text.file}:{source.line}: {finding.severity.value} [{source.language}] "
-                f"{finding.message}{hint}"
-            )
+    for found in check_flow_texts(texts):
+        errors += found.finding.severity is Severity.ERROR
+        click.echo(str(found))
     return errors

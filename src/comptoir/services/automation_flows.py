@@ -37,6 +37,7 @@ from comptoir.services.automation_http import call_http
 from comptoir.services.automation_replies import Reply, Turn, render
 from comptoir.services.faq import FaqMatcher
 from comptoir.services.flow_files import FlowLibrary, FlowSet, Problem
+from comptoir.services.flow_writing import check_flow_texts
 from comptoir.services.sending import Attachment, QuickReply
 from comptoir.storage.automation import (
     ContactData,
@@ -113,7 +114,7 @@ class FlowResponder:
         if library is None:
             library = self.libraries[folder] = FlowLibrary(Path(folder))
             self.problems[folder] = library.load()
-            self._report(folder, self.problems[folder])
+            self._report(folder, self.problems[folder], library.current)
             self._checked[folder] = now
         elif not 0 <= now - self._checked.get(folder, 0.0) < RELOAD_EVERY:
             self._checked[folder] = now
@@ -131,17 +132,20 @@ class FlowResponder:
             found = library.reload_if_changed()
         if found is not None:
             self.problems[folder] = found
-            self._report(folder, found)
+            self._report(folder, found, library.current)
         return self.problems.get(folder, ())
 
     @staticmethod
-    def _report(folder: str, problems: Sequence[Problem] | None) -> None:
+    def _report(folder: str, problems: Sequence[Problem] | None, loaded: FlowSet | None) -> None:
         if problems:
             log.error(
                 "flows in %s not loaded (the previous set stays): %s",
                 folder,
                 "; ".join(str(p) for p in problems[:20]),
             )
+        elif loaded is not None:
+            for found in check_flow_texts(loaded.texts):
+                log.warning("flows in %s: writing: %s", folder, found)
 
     async def respond(self, turn: Turn) -> Sequence[Reply]:
         item = turn.incoming
