@@ -12,7 +12,7 @@ from comptoir.emulator import catalogue
 from comptoir.emulator.core import Emulator
 from comptoir.emulator.errors import GraphError
 from comptoir.emulator.graph.request import GraphRequest
-from comptoir.emulator.state import Page
+from comptoir.emulator.state import Page, SendRecord
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -72,3 +72,20 @@ class GraphContext:
 
     def now_ms(self) -> int:
         return self.emulator.clock.now_ms()
+
+
+def record_send(
+    ctx: GraphContext, request: GraphRequest, page_id: str, now_ms: int, reply: Reply
+) -> Reply:
+    """Log a Send API call, success or failure (``GET /_emulator/pages/{id}/sent``)."""
+    ctx.emulator.state.sent.append(
+        SendRecord(
+            time_ms=now_ms,
+            page_id=page_id,
+            path=request.path,
+            request=request.params,
+            status=reply.status,
+            response=reply.body,
+        )
+    )
+    return reply

@@ -21,17 +21,16 @@ from typing import Any
 from comptoir.emulator import catalogue, rules
 from comptoir.emulator.errors import GraphError
 from comptoir.emulator.graph import fields
-from comptoir.emulator.graph.context import GraphContext, Reply
+from comptoir.emulator.graph.context import GraphContext, Reply, record_send
 from comptoir.emulator.graph.request import GraphRequest, param_object, version_number
 from comptoir.emulator.graph.templates import ContentContext
 from comptoir.emulator.graph.validate import check_message
-from comptoir.emulator.state import SendRecord, ThreadItem
+from comptoir.emulator.state import ThreadItem
 
 
 async def marketing_endpoint(ctx: GraphContext, request: GraphRequest, node: str) -> Reply:
     if request.method != "POST" or not node[4:].isdigit():
         raise catalogue.unsupported_request(request.method, node)
-    state = ctx.emulator.state
     now_ms = ctx.now_ms()
     page_id = ""
     try:
@@ -41,17 +40,7 @@ async def marketing_endpoint(ctx: GraphContext, request: GraphRequest, node: str
         reply = Reply(200, body)
     except GraphError as error:
         reply = Reply.error(error)
-    state.sent.append(
-        SendRecord(
-            time_ms=now_ms,
-            page_id=page_id,
-            path=request.path,
-            request=request.params,
-            status=reply.status,
-            response=reply.body,
-        )
-    )
-    return reply
+    return record_send(ctx, request, page_id, now_ms, reply)
 
 
 def _send(ctx: GraphContext, request: GraphRequest, now_ms: int) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any
 from comptoir.emulator import catalogue, rules
 from comptoir.emulator.errors import GraphError
 from comptoir.emulator.graph import fields
-from comptoir.emulator.graph.context import DAY_MS, GraphContext, Reply
+from comptoir.emulator.graph.context import DAY_MS, GraphContext, Reply, record_send
 from comptoir.emulator.graph.policy import Decision, Situation, check_policy
 from comptoir.emulator.graph.recipients import Recipient, parse_recipient, resolve_recipient
 from comptoir.emulator.graph.request import GraphRequest, param_object, version_number
@@ -43,7 +43,6 @@ from comptoir.emulator.state import (
     EmulatorState,
     OptInRequest,
     Page,
-    SendRecord,
     ThreadItem,
     Upload,
 )
@@ -83,17 +82,7 @@ async def send_endpoint(ctx: GraphContext, request: GraphRequest, node: str) -> 
         if page_id == "me":
             page = state.page_for_token(request.token or "")
             page_id = page.page_id if page else "me"
-    state.sent.append(
-        SendRecord(
-            time_ms=now_ms,
-            page_id=page_id,
-            path=request.path,
-            request=request.params,
-            status=reply.status,
-            response=reply.body,
-        )
-    )
-    return reply
+    return record_send(ctx, request, page_id, now_ms, reply)
 
 
 def _check(ctx: GraphContext, request: GraphRequest, node: str, now_ms: int) -> _Plan:
