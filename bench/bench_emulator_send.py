@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 from contextlib import suppress
 from dataclasses import dataclass
 
+from bench.loadgen import HOST, free_port, http_request, read_response, stop_process
+
 TARGET = 2000.0
 CONNECTIONS = 12
 WARMUP_SECONDS = 1.0
 SEND_SECONDS = 8.0
 BARE_SECONDS = 4.0
-HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,25 +43,12 @@ class Rate:
         return self.ok / self.seconds
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def http_request(method: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(body)}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
 async def call(port: int, method: str, path: str, payload: object = None) -> object:
     """One request on its own connection (setup calls, not measured)."""
     body = b"" if payload is None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json", "Connection": "close"}
     reader, writer = await asyncio.open_connection(HOST, port)
-    writer.write(http_request(method, path, body, headers))
+    writer.write(http_request(path, body, headers, method))
     await writer.drain()
     status, answer = await read_response(reader)
     writer.close()
@@ -72,19 +57,6 @@ async def call(port: int, method: str, path: str, payload: object = None) -> obj
     if status >= 300:
         raise RuntimeError(f"{method} {path} answered {status}: {answer[:200]!r}")
     return json.loads(answer) if answer else None
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-            break
-    body = await reader.readexactly(length) if length else b""
-    return status, body
 
 
 async def hammer(port: int, request: bytes, seconds: float) -> Rate:
@@ -149,7 +121,6 @@ async def measure(port: int, process: subprocess.Popen[bytes]) -> tuple[Rate, Ra
         }
     ).encode()
     send = http_request(
-        "POST",
         "/v25.0/me/messages",
         send_body,
         {
@@ -157,9 +128,7 @@ async def measure(port: int, process: subprocess.Popen[bytes]) -> tuple[Rate, Ra
             "Authorization": f"Bearer {page['page_access_token']}",
         },
     )
-    bare = http_request(
-        "POST", "/_emulator/bench/empty", b"{}", {"Content-Type": "application/json"}
-    )
+    bare = http_request("/_emulator/bench/empty", b"{}", {"Content-Type": "application/json"})
     sends = await hammer(port, send, SEND_SECONDS)
     baseline = await hammer(port, bare, BARE_SECONDS)
     return sends, baseline
@@ -181,18 +150,6 @@ def start_emulator(port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def stop_emulator(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    assert process.stderr is not None
-    return process.stderr.read().decode(errors="replace")
-
-
 def _describe(rate: Rate) -> str:
     return f"{rate.per_second:8.0f} /s  ({rate.ok} in {rate.seconds:.1f} s)"
 
@@ -207,11 +164,11 @@ def main() -> int:
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         sends, baseline = asyncio.run(measure(port, process))
     except (RuntimeError, OSError, asyncio.IncompleteReadError) as exc:
-        errors = stop_emulator(process)
+        errors = stop_process(process, 10)
         print(f"emulator send benchmark failed: {exc}")
         print(errors[-2000:])
         return 1
-    stop_emulator(process)
+    stop_process(process, 10)
     ratio = sends.per_second / baseline.per_second if baseline.per_second else 0.0
     print(f"Send API (accepted sends)  {_describe(sends)}")
     print(f"bare empty POST (baseline) {_describe(baseline)}")

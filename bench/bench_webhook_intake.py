@@ -25,8 +25,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +35,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from bench.loadgen import HOST, free_port, http_request, read_response, stop_process
+
 CONNECTIONS = 40
 WARMUP_SECONDS = 0.5
 MEASURE_SECONDS = 5.0
@@ -79,19 +78,6 @@ class Rate:
         return self.ok * self.events_per_request / self.seconds
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def http_request(path: str, body: bytes, headers: dict[str, str], method: str = "POST") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(body)}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
 def signed(body: bytes) -> bytes:
     signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
@@ -127,19 +113,6 @@ class Messages:
             f'"messaging":[{items}]}}]}}'
         ).encode()
         return signed(body)
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-            break
-    body = await reader.readexactly(length) if length else b""
-    return status, body
 
 
 async def hammer(
@@ -348,18 +321,6 @@ def start_server(port: int, graph_port: int, data_dir: Path) -> subprocess.Popen
     )
 
 
-def stop_server(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    assert process.stderr is not None
-    return process.stderr.read().decode(errors="replace")
-
-
 def count_rows(data_dir: Path) -> tuple[int, int]:
     import sqlite3
 
@@ -382,11 +343,11 @@ def main() -> int:
                 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
             bare, single, batched = asyncio.run(measure(port, graph_port, process))
         except (RuntimeError, OSError, asyncio.IncompleteReadError) as exc:
-            errors = stop_server(process)
+            errors = stop_process(process, 15)
             print(f"webhook intake benchmark failed: {exc}")
             print(errors[-3000:])
             return 1
-        errors = stop_server(process)
+        errors = stop_process(process, 15)
         events, messages = count_rows(data_dir)
     ratio = single.requests_per_second / bare.requests_per_second if bare.ok else 0.0
     print(f"(b) bare empty POST            {bare.requests_per_second:9.0f} requests/s")
