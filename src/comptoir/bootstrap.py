@@ -22,6 +22,7 @@ from comptoir.domain.clock import Clock, SystemClock
 from comptoir.realtime.bus import EventBus, MemoryBus
 from comptoir.settings import Settings, ensure_secret_key
 from comptoir.storage.engine import create_engine, upgrade
+from comptoir.storage.writer import Checkpointer, WriteQueue
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,25 @@ class Container:
     #: HTTP client for Meta's Graph API (keep-alive); tests give it an ASGI transport.
     graph_http: httpx.AsyncClient
     bus: EventBus
+    #: The busy write paths (intake, sending, relay, automation) commit through it, grouped.
+    writes: WriteQueue
+    #: SQLite: WAL checkpoints in the background (no-op on PostgreSQL).
+    checkpointer: Checkpointer
     workers: list[Worker] = field(default_factory=list)
     #: Called after each commit that created or changed messages (set by services).
     on_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def start(self) -> None:
+        await self.writes.start()
+        await self.checkpointer.start()
         for worker in self.workers:
             await worker.start()
 
     async def aclose(self) -> None:
         for worker in reversed(self.workers):
             await worker.aclose()
+        await self.writes.aclose()
+        await self.checkpointer.aclose()
         await self.graph_http.aclose()
         await self.bus.aclose()
         self.engine.dispose()
@@ -76,7 +85,7 @@ def build_container(
     migrate: bool = True,
 ) -> Container:
     settings = ensure_secret_key(settings)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, wal_autocheckpoint=0)
     if migrate:
         upgrade(engine)
     graph_http = httpx.AsyncClient(
@@ -93,6 +102,8 @@ def build_container(
         clock=clock or SystemClock(),
         graph_http=graph_http,
         bus=bus,
+        writes=WriteQueue(engine),
+        checkpointer=Checkpointer(engine),
     )
     for target in INSTALLERS:
         module_name, attribute = target.split(":")

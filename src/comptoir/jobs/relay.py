@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import anyio
+from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
 from comptoir.channels.messenger.send_api import GraphClient
@@ -224,13 +224,14 @@ class OutboxRelay:
                 continue
             until = self.container.clock.now() + timedelta(seconds=self.config.lease)
 
-            def extend(groups: dict[str, list[int]] = by_token, until: datetime = until) -> None:
-                with self.container.engine.begin() as conn:
-                    for token, ids in groups.items():
-                        store.extend_claims(conn, token, ids, until)
+            def extend(
+                conn: Connection, groups: dict[str, list[int]] = by_token, until: datetime = until
+            ) -> None:
+                for token, ids in groups.items():
+                    store.extend_claims(conn, token, ids, until)
 
             try:
-                await anyio.to_thread.run_sync(extend)
+                await self.container.writes.run(extend)
             except Exception:
                 log.exception("outbox relay: renewing claims failed")
 
@@ -251,28 +252,24 @@ class OutboxRelay:
         now = self.container.clock.now()
         lease = timedelta(seconds=self.config.lease)
 
-        def claim() -> list[store.ClaimedSend]:
-            with self.container.engine.begin() as conn:
-                return store.claim_due(conn, now=now, lease=lease, limit=limit, token=token)
+        def claim(conn: Connection) -> list[store.ClaimedSend]:
+            return store.claim_due(conn, now=now, lease=lease, limit=limit, token=token)
 
-        return await anyio.to_thread.run_sync(claim)
+        return await self.container.writes.run(claim)
 
     async def _record(self, results: list[Result]) -> None:
         now = self.container.clock.now()
 
-        def write() -> list[tuple[Result, str]]:
+        def write(conn: Connection) -> list[tuple[Result, str]]:
             changed: list[tuple[Result, str]] = []
-            with self.container.engine.begin() as conn:
-                for result in results:
-                    status = _apply(conn, result, now)
-                    if status is not None:
-                        enqueue_message_event(
-                            conn, MESSAGE_STATUS, result.claim.message_id, now=now
-                        )
-                        changed.append((result, status))
+            for result in results:
+                status = _apply(conn, result, now)
+                if status is not None:
+                    enqueue_message_event(conn, MESSAGE_STATUS, result.claim.message_id, now=now)
+                    changed.append((result, status))
             return changed
 
-        changed = await anyio.to_thread.run_sync(write)
+        changed = await self.container.writes.run(write)
         for result, status in changed:
             claim = result.claim
             data: dict[str, Any] = {

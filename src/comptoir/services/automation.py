@@ -208,9 +208,7 @@ class Automation:
         now = self.container.clock.now()
 
         async def resume() -> None:
-            await anyio.to_thread.run_sync(
-                self._mark, conversation_id, now, {"taken_at": None, "taken_by": ""}
-            )
+            await self._mark(conversation_id, now, {"taken_at": None, "taken_by": ""})
 
         self._work.begin()
         task = asyncio.create_task(resume())
@@ -332,7 +330,7 @@ class Automation:
                 replies.append(Reply(render(text, values)))
                 marks["away_sent_at"] = now
         if marks:
-            await anyio.to_thread.run_sync(self._mark, item.conversation_id, now, marks)
+            await self._mark(item.conversation_id, now, marks)
         for reply in replies:
             await self.send(item.workspace_id, item.conversation_id, reply)
         turn = Turn(item, settings, locale, now, greeted_now, thread, contact)
@@ -347,9 +345,10 @@ class Automation:
         with self.container.engine.connect() as conn:
             return load_thread(conn, conversation_id), load_contact_data(conn, contact_id)
 
-    def _mark(self, conversation_id: int, now: datetime, marks: dict[str, Any]) -> None:
-        with self.container.engine.begin() as conn:
-            update_thread(conn, conversation_id, now, **marks)
+    async def _mark(self, conversation_id: int, now: datetime, marks: dict[str, Any]) -> None:
+        await self.container.writes.run(
+            lambda conn: update_thread(conn, conversation_id, now, **marks)
+        )
 
     async def send(self, workspace_id: int, conversation_id: int, reply: Reply) -> bool:
         """Send one automated message; False (logged) when refused."""

@@ -17,8 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from comptoir.domain.automation import actions as act
 from comptoir.domain.automation.engine import (
     Answer,
@@ -324,13 +322,7 @@ class FlowResponder:
         await self._run_db(_update, conversation_id, now, values)
 
     async def _run_db(self, function: Any, *args: Any) -> Any:
-        engine = self.automation.container.engine
-
-        def call() -> Any:
-            with engine.begin() as conn:
-                return function(conn, *args)
-
-        return await anyio.to_thread.run_sync(call)
+        return await self.automation.container.writes.run(lambda conn: function(conn, *args))
 
     async def wait_over(self, turn: Turn, flow: Flow, state: FlowState) -> None:
         await self.step(turn, flow, state, WaitOver())

@@ -2,10 +2,11 @@
 
 The receiver hands each verified, decoded POST to ``Intake.submit`` and answers Meta only
 when that returns, that is once the events are committed. One writer task drains everything
-pending (up to ``max_events`` events), writes it in ONE transaction in a worker thread
-(``intake_batch.write_batch``), commits, and only then resolves the waiting requests. Under
-load, requests pile up while a commit is in flight and share the next one (group commit), so a
-commit's cost (an fsync with SQLite's ``synchronous=FULL``) is paid once per group.
+pending (up to ``max_events`` events), writes it in ONE transaction through the app's write
+queue (``storage/writer.py``, ``intake_batch.write_batch_in``), commits, and only then
+resolves the waiting requests. Under load, requests pile up while a commit is in flight and
+share the next one (group commit), so a commit's cost (an fsync with SQLite's
+``synchronous=FULL``) is paid once per group.
 
 After the commit, outside the transaction and off the writer's path, a second task publishes
 the changes on the live bus, runs ``container.on_commit`` hooks and fetches the profiles of new
@@ -22,11 +23,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from comptoir.bootstrap import Container
-from comptoir.services.intake_batch import BatchOutcome, PageEvents, write_batch, write_raw_only
+from comptoir.services.intake_batch import (
+    BatchOutcome,
+    PageEvents,
+    write_batch_in,
+    write_raw_only_in,
+)
 from comptoir.services.intake_effects import AfterCommit, Outstanding
 from comptoir.services.page_directory import PageDirectory
 from comptoir.services.profiles import ProfileResult
@@ -84,7 +89,6 @@ class Intake:
         self._max_events = max_events
         self._queue: asyncio.Queue[_Pending] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._work = Outstanding()
         self._closing = False
         self.stats = IntakeStats()
@@ -94,7 +98,6 @@ class Intake:
     async def start(self) -> None:
         self._queue = asyncio.Queue()
         self._closing = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
         self._writer = asyncio.create_task(self._run(), name="comptoir-intake-writer")
         await self.after_commit.start()
 
@@ -114,8 +117,6 @@ class Intake:
                 pending = self._queue.get_nowait()
                 _fail(pending, IntakeError("Comptoir is shutting down"))
         await self.after_commit.aclose()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
         self._writer = None
         self._queue = None
 
@@ -158,7 +159,6 @@ class Intake:
 
     async def _run(self) -> None:
         assert self._queue is not None
-        loop = asyncio.get_running_loop()
         while True:
             first = await self._queue.get()
             await self._gather(first.size)
@@ -168,7 +168,7 @@ class Intake:
                 pending = self._queue.get_nowait()
                 group.append(pending)
                 size += pending.size
-            await self._write_group(loop, group)
+            await self._write_group(group)
 
     async def _gather(self, first_size: int) -> None:
         """Requests whose bytes have already arrived reach ``submit`` a few loop turns
@@ -183,22 +183,21 @@ class Intake:
             await asyncio.sleep(0)
             quiet = quiet + 1 if self._queue.qsize() == queued else 0
 
-    async def _write_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
+    async def _write_group(self, group: list[_Pending]) -> None:
         clock = self.container.clock
-        engine = self.container.engine
         batches = [batch for pending in group for batch in pending.batches]
         profiles = [profile for pending in group for profile in pending.profiles]
         try:
-            outcome = await loop.run_in_executor(
-                self._executor, write_batch, engine, clock, batches, profiles
+            outcome = await self.container.writes.run(
+                lambda conn: write_batch_in(conn, clock.now(), batches, profiles)
             )
         except Exception as exc:
             if len(group) == 1:
-                await self._write_alone(loop, group[0], exc)
+                await self._write_alone(group[0], exc)
                 return
             log.warning("a group of %d webhook requests failed; retrying one by one", len(group))
             for pending in group:
-                await self._write_group(loop, [pending])
+                await self._write_group([pending])
             return
         self.stats.commits += 1
         self.stats.requests += len(group)
@@ -208,15 +207,13 @@ class Intake:
             _succeed(pending)
         self.after_commit.push(outcome)
 
-    async def _write_alone(
-        self, loop: asyncio.AbstractEventLoop, pending: _Pending, error: Exception
-    ) -> None:
+    async def _write_alone(self, pending: _Pending, error: Exception) -> None:
         """The request failed on its own: keep its raw events, marked with the error."""
         clock = self.container.clock
-        engine = self.container.engine
+        batches = list(pending.batches)
         try:
-            await loop.run_in_executor(
-                self._executor, write_raw_only, engine, clock, list(pending.batches), error
+            await self.container.writes.run(
+                lambda conn: write_raw_only_in(conn, clock.now(), batches, error)
             )
         except Exception as exc:
             log.exception("webhook events could not be stored")

@@ -101,30 +101,39 @@ def write_batch(
 ) -> BatchOutcome:
     """Store every event of ``batches`` (and fetched ``profiles``) in one transaction;
     returns what changed."""
-    now = clock.now()
-    entries = _unique_items(batches)
     with engine.begin() as conn:
-        if profiles:
-            store_profiles(conn, profiles, now)
-        new_keys = insert_events(conn, [_raw_row(page, item, now) for page, item in entries])
-        fresh = [
-            (page, item)
-            for page, item in entries
-            if (page.page_ref, storable_key(item.dedupe_key)) in new_keys
-        ]
-        outcome = BatchOutcome(stored=len(fresh))
-        if fresh:
-            fresh.sort(key=lambda entry: entry[1].at)
-            _Writer(conn, now, outcome).apply(fresh)
-        for result in profiles:
-            target = result.target
-            outcome.live.append(
-                (
-                    target.workspace_id,
-                    "contact.updated",
-                    {"contact_id": target.contact_id, "profile_status": result.status},
-                )
+        return write_batch_in(conn, clock.now(), batches, profiles)
+
+
+def write_batch_in(
+    conn: Connection,
+    now: datetime,
+    batches: Sequence[PageEvents],
+    profiles: Sequence[ProfileResult] = (),
+) -> BatchOutcome:
+    """``write_batch`` inside the caller's transaction (the app's ``WriteQueue``)."""
+    entries = _unique_items(batches)
+    if profiles:
+        store_profiles(conn, profiles, now)
+    new_keys = insert_events(conn, [_raw_row(page, item, now) for page, item in entries])
+    fresh = [
+        (page, item)
+        for page, item in entries
+        if (page.page_ref, storable_key(item.dedupe_key)) in new_keys
+    ]
+    outcome = BatchOutcome(stored=len(fresh))
+    if fresh:
+        fresh.sort(key=lambda entry: entry[1].at)
+        _Writer(conn, now, outcome).apply(fresh)
+    for result in profiles:
+        target = result.target
+        outcome.live.append(
+            (
+                target.workspace_id,
+                "contact.updated",
+                {"contact_id": target.contact_id, "profile_status": result.status},
             )
+        )
     return outcome
 
 
@@ -133,15 +142,21 @@ def write_raw_only(
 ) -> None:
     """Keep the raw events of a request whose processing failed, marked with the error, so
     nothing Meta sent is lost and the request can still be acknowledged."""
-    now = clock.now()
+    with engine.begin() as conn:
+        write_raw_only_in(conn, clock.now(), batches, error)
+
+
+def write_raw_only_in(
+    conn: Connection, now: datetime, batches: Sequence[PageEvents], error: BaseException
+) -> None:
+    """``write_raw_only`` inside the caller's transaction."""
     problem = f"{type(error).__name__}: {error}"[:1000]
     rows = []
     for page, item in _unique_items(batches):
         row = _raw_row(page, item, now)
         row.update(processed_at=None, process_error=problem)
         rows.append(row)
-    with engine.begin() as conn:
-        insert_events(conn, rows)
+    insert_events(conn, rows)
 
 
 def _unique_items(batches: Sequence[PageEvents]) -> list[tuple[KnownPage, Item]]:

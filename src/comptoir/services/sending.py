@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import anyio
+from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
 from comptoir.channels.messenger.errors import GraphAPIError
@@ -159,42 +160,41 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
     message = wire_message(command)
     request = policy_request(command)
 
-    def write() -> _Written:
-        with container.engine.begin() as conn:
-            target = find_target(
-                conn,
-                command.workspace_id,
-                conversation_id=command.conversation_id,
-                contact_id=command.contact_id,
-            )
-            if target is None:
-                what = "conversation" if command.conversation_id is not None else "contact"
-                raise SendTargetNotFoundError(f"no such {what} in this workspace")
-            now = container.clock.now()
-            decision = decide(request, conversation_state(target), page_capabilities(target), now)
-            if isinstance(decision, Blocked):
-                return _Written(decision, target)
-            conversation_id = target.conversation_id
-            if conversation_id is None:
-                conversation_id = open_conversation(conn, target, now)
-            row = insert_outbound(
-                conn,
-                target,
-                conversation_id=conversation_id,
-                author_kind=command.author_kind,
-                author_name=command.author_name,
-                text=command.text,
-                content=stored_content(command, decision),
-                messaging_type=decision.messaging_type.value if decision.messaging_type else None,
-                tag=decision.tag,
-                request=send_api_body(message, decision, target.psid),
-                intent=intent_json(request),
-                priority=command.priority,
-                now=now,
-            )
-            return _Written(decision, target, row)
+    def write(conn: Connection) -> _Written:
+        target = find_target(
+            conn,
+            command.workspace_id,
+            conversation_id=command.conversation_id,
+            contact_id=command.contact_id,
+        )
+        if target is None:
+            what = "conversation" if command.conversation_id is not None else "contact"
+            raise SendTargetNotFoundError(f"no such {what} in this workspace")
+        now = container.clock.now()
+        decision = decide(request, conversation_state(target), page_capabilities(target), now)
+        if isinstance(decision, Blocked):
+            return _Written(decision, target)
+        conversation_id = target.conversation_id
+        if conversation_id is None:
+            conversation_id = open_conversation(conn, target, now)
+        row = insert_outbound(
+            conn,
+            target,
+            conversation_id=conversation_id,
+            author_kind=command.author_kind,
+            author_name=command.author_name,
+            text=command.text,
+            content=stored_content(command, decision),
+            messaging_type=decision.messaging_type.value if decision.messaging_type else None,
+            tag=decision.tag,
+            request=send_api_body(message, decision, target.psid),
+            intent=intent_json(request),
+            priority=command.priority,
+            now=now,
+        )
+        return _Written(decision, target, row)
 
-    written = await anyio.to_thread.run_sync(write)
+    written = await container.writes.run(write)
     explanation = describe(written.decision, written.target.timezone or "UTC", "en")
     if written.row is None:
         log.info(

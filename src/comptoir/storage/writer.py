@@ -1,0 +1,210 @@
+"""One writer for the busy write paths, with group commit; background WAL checkpoints.
+
+SQLite has one write lock per database. When many threads each open their own write
+transaction (the sending path, the outbox relay, automation, the intake), they queue in
+SQLite's busy handler, which sleeps and retries (up to 100 ms a try) in no particular order,
+and each commit pays its own fsync. ``WriteQueue`` instead runs the write functions it is
+given one after another on ONE thread and connection, and groups those that are waiting into
+one transaction: each function runs inside its own SAVEPOINT, so one that raises is rolled
+back alone and its caller gets the exception, while the others commit together. A caller
+gets its result only after the commit.
+
+On PostgreSQL the same grouping saves round trips and commits; the functions see the same
+``Connection`` API either way.
+
+``Checkpointer`` (SQLite only): every connection is opened with ``wal_autocheckpoint=0``
+(``engine.py``), so no commit ever pays for copying the write-ahead log into the database;
+this thread does it instead, with PASSIVE checkpoints that never block the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import anyio
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Most write functions in one transaction.
+MAX_GROUP = 500
+#: Seconds between two background checkpoints.
+CHECKPOINT_INTERVAL = 1.0
+
+
+@dataclass(slots=True)
+class _Job(Generic[T]):
+    work: Callable[[Connection], T]
+    done: asyncio.Future[T]
+
+
+class WriteQueue:
+    """``await queue.run(work)`` runs ``work(connection)`` in a transaction shared with the
+    other waiting writes and returns its result once committed."""
+
+    def __init__(self, engine: Engine, *, max_group: int = MAX_GROUP) -> None:
+        self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._max_group = max_group
+        self._queue: asyncio.Queue[_Job[Any]] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._connection: Connection | None = None
+        self.commits = 0
+        self.jobs = 0
+
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self._queue = asyncio.Queue()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._task = asyncio.create_task(self._run(), name="comptoir-write-queue")
+
+    async def aclose(self) -> None:
+        task, queue = self._task, self._queue
+        self._task = None
+        if task is not None and queue is not None:
+            await queue.join()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._executor is not None:
+            executor = self._executor
+            self._executor = None
+            await asyncio.get_running_loop().run_in_executor(executor, self._close_connection)
+            executor.shutdown(wait=True)
+        self._queue = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` committed; when the queue is not running (a command-line
+        tool, a container never started), in a transaction of its own on a worker thread."""
+        if self._queue is None or self._task is None:
+            return await anyio.to_thread.run_sync(self._alone, work)
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(work, done))
+        return await done
+
+    def _alone(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as conn:
+            return work(conn)
+
+    # ---- the writer ------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        queue = self._queue
+        while True:
+            group = [await queue.get()]
+            # Writes whose callers are already runnable join this group.
+            await asyncio.sleep(0)
+            while len(group) < self._max_group and not queue.empty():
+                group.append(queue.get_nowait())
+            try:
+                outcomes = await loop.run_in_executor(self._executor, self._write, group)
+            except Exception as exc:  # the transaction itself failed (commit, connection)
+                log.warning("a group of %d writes failed: %s", len(group), exc)
+                outcomes = [(False, exc)] * len(group)
+            for job, (ok, value) in zip(group, outcomes, strict=True):
+                if not job.done.done():
+                    if ok:
+                        job.done.set_result(value)
+                    else:
+                        job.done.set_exception(value)
+                queue.task_done()
+
+    def _conn(self) -> Connection:
+        if self._connection is None or self._connection.invalidated:
+            self._connection = self.engine.connect()
+            if self._sqlite:
+                # The driver must not open transactions on its own: this connection says
+                # BEGIN IMMEDIATE itself, and SAVEPOINTs work as SQLite documents them.
+                self._connection.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
+        return self._connection
+
+    def _write(self, group: list[_Job[Any]]) -> list[tuple[bool, Any]]:
+        conn = self._conn()
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with conn.begin():
+                if self._sqlite:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                for job in group:
+                    savepoint = conn.begin_nested()
+                    try:
+                        value = job.work(conn)
+                    except Exception as exc:
+                        savepoint.rollback()
+                        outcomes.append((False, exc))
+                    else:
+                        savepoint.commit()
+                        outcomes.append((True, value))
+        except Exception:
+            self._discard()
+            raise
+        self.commits += 1
+        self.jobs += len(group)
+        return outcomes
+
+    def _discard(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.invalidate()
+                self._connection.close()
+            self._connection = None
+
+    def _close_connection(self) -> None:
+        # Its driver settings were changed: never hand it back to the pool.
+        self._discard()
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log into the database in the background (PASSIVE)."""
+
+    def __init__(self, engine: Engine, *, interval: float = CHECKPOINT_INTERVAL) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    async def start(self) -> None:
+        if self.engine.dialect.name != "sqlite" or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="comptoir-checkpoint", daemon=True)
+        self._thread.start()
+
+    async def aclose(self) -> None:
+        thread = self._thread
+        self._thread = None
+        if thread is not None:
+            self._stop.set()
+            await asyncio.get_running_loop().run_in_executor(None, thread.join)
+            self.checkpoint()
+
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """One PASSIVE checkpoint: (busy, log pages, pages checkpointed), or None on error."""
+        try:
+            with self.engine.connect() as conn:
+                row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+                return int(row[0]), int(row[1]), int(row[2])
+        except Exception as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
+            return None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.checkpoint()
