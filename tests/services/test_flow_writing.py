@@ -31,7 +31,9 @@ def test_loading_a_folder_logs_its_writing_warnings(
 ) -> None:
     flows = read_folder(write_folder(tmp_path, FLOW))
     with caplog.at_level(logging.WARNING, logger="comptoir.services.automation_flows"):
-        FlowResponder._report("flows", (), flows)
+        thread = FlowResponder._report("flows", (), flows)
+        assert thread is not None
+        thread.join(60)
     assert any("hi.yaml:3" in record.getMessage() for record in caplog.records)
 
 
@@ -40,5 +42,7 @@ def test_a_well_written_folder_logs_nothing(
 ) -> None:
     flows = read_folder(write_folder(tmp_path, "flow: hi\nsteps:\n  - send: Bonjour !\n"))
     with caplog.at_level(logging.WARNING, logger="comptoir.services.automation_flows"):
-        FlowResponder._report("flows", (), flows)
+        thread = FlowResponder._report("flows", (), flows)
+        assert thread is not None
+        thread.join(60)
     assert caplog.records == []

@@ -12,6 +12,7 @@ the conversation for a person.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -134,7 +135,11 @@ class FlowResponder:
         return self.problems.get(folder, ())
 
     @staticmethod
-    def _report(folder: str, problems: Sequence[Problem] | None, loaded: FlowSet | None) -> None:
+    def _report(
+        folder: str, problems: Sequence[Problem] | None, loaded: FlowSet | None
+    ) -> threading.Thread | None:
+        """Log a load's problems, and (on a thread of its own, returned) its writing
+        warnings."""
         if problems:
             log.error(
                 "flows in %s not loaded (the previous set stays): %s",
@@ -142,8 +147,14 @@ class FlowResponder:
                 "; ".join(str(p) for p in problems[:20]),
             )
         elif loaded is not None:
-            for found in check_flow_texts(loaded.texts):
-                log.warning("flows in %s: writing: %s", folder, found)
+            # The writing checks load the dictionaries on first use (seconds of work): never
+            # on the event loop, and never in the way of the answer being sent.
+            thread = threading.Thread(
+                target=_log_writing, args=(folder, loaded.texts), name="flow-writing", daemon=True
+            )
+            thread.start()
+            return thread
+        return None
 
     async def respond(self, turn: Turn) -> Sequence[Reply]:
         item = turn.incoming
@@ -372,3 +383,11 @@ def _generic(cards: Sequence[act.TemplateCard]) -> Attachment:
             element["buttons"] = [_button(b) for b in card.buttons]
         elements.append(element)
     return Attachment(type="template", payload={"template_type": "generic", "elements": elements})
+
+
+def _log_writing(folder: str, texts: Any) -> None:
+    try:
+        for found in check_flow_texts(texts):
+            log.warning("flows in %s: writing: %s", folder, found)
+    except Exception:
+        log.exception("flows in %s: the writing checks failed", folder)
