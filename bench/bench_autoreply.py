@@ -8,10 +8,12 @@ answer), loaded from a folder like any Page's flows.
 This process plays Meta on both sides, with raw asyncio HTTP (no HTTP library, so it costs
 little on the cores it shares with the server):
 
-- as the webhook sender, it POSTs one signed message event per new customer, each matching a
-  keyword, at a fixed rate of ``RATE`` per second (open loop: a message goes at its time
-  whatever the earlier ones are doing), noting when each request starts and when Comptoir
-  acknowledges it (the bare round trip: verify, decode, commit, 200);
+- as the webhook sender, it POSTs signed message events, each matching a keyword. First every
+  customer writes once (unmeasured, at half the rate: Comptoir meets them and fetches their
+  profiles, as a Page knows most of the people writing to it); then each writes again, at a
+  fixed rate of ``RATE`` messages per second (open loop: a message goes at its time whatever
+  the earlier ones are doing), noting when each request starts and when Comptoir acknowledges
+  it (the bare round trip: verify, decode, commit, 200);
 - as the Graph API (``COMPTOIR_GRAPH_URL`` points here), it answers the Send API and the User
   Profile API at once, noting when the Send API call for each customer arrives.
 
@@ -43,8 +45,6 @@ from bench.loadgen import HOST, free_port, http_request, read_response, stop_pro
 RATE = float(os.environ.get("COMPTOIR_BENCH_RATE", "200"))
 SECONDS = 5.0
 CUSTOMERS = int(RATE * SECONDS)
-#: Messages sent (and answered) before the measure, so the flows are loaded and warm.
-WARMUP = 50
 FLOWS = 20
 RULES_PER_FLOW = 10
 TARGET_P99_MS = 50.0
@@ -70,6 +70,7 @@ class Timings:
     server_cpu: float | None = None
     webhook_start: dict[str, float] = field(default_factory=dict)
     webhook_ack: list[float] = field(default_factory=list)
+    #: psid -> when its answer's Send API call arrived (the latest one).
     send_at: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     waiting: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -185,7 +186,7 @@ def graph_server(timings: Timings) -> object:
                     payload = json.loads(body or b"{}")
                     psid = str(payload.get("recipient", {}).get("id", ""))
                     if "message" in payload:
-                        timings.send_at.setdefault(psid, arrived)
+                        timings.send_at[psid] = arrived
                         event = timings.waiting.get(psid)
                         if event is not None:
                             event.set()
@@ -206,7 +207,7 @@ def graph_server(timings: Timings) -> object:
     return serve
 
 
-def message_request(number: int, psid: str) -> bytes:
+def message_request(number: int, psid: str, round_: str) -> bytes:
     keyword = f"sujet{number % FLOWS}x{number % RULES_PER_FLOW}"
     ms = int(time.time() * 1000)
     body = json.dumps(
@@ -222,7 +223,7 @@ def message_request(number: int, psid: str) -> bytes:
                             "recipient": {"id": PAGE_ID},
                             "timestamp": ms,
                             "message": {
-                                "mid": f"m_auto_{psid}_{number}",
+                                "mid": f"m_auto_{round_}_{psid}",
                                 "text": f"Une question {keyword}",
                             },
                         }
@@ -290,7 +291,7 @@ async def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
 async def send_one(
     connections: Connections, timings: Timings, number: int, psid: str, measured: bool
 ) -> None:
-    request = message_request(number, psid)
+    request = message_request(number, psid, "measured" if measured else "first")
     timings.waiting[psid] = asyncio.Event()
     started = time.perf_counter()
     if measured:
@@ -302,31 +303,35 @@ async def send_one(
         timings.failures.append(f"{status}: {body[:200]!r}")
 
 
+async def paced(
+    connections: Connections, timings: Timings, psids: list[str], rate: float, *, measured: bool
+) -> None:
+    """One message from each customer, ``rate`` per second."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.1
+    tasks = []
+    for number, psid in enumerate(psids):
+        delay = start + number / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send_one(connections, timings, number, psid, measured)))
+    await asyncio.gather(*tasks)
+
+
 async def measure(port: int, graph_port: int, process: subprocess.Popen[bytes]) -> Timings:
     timings = Timings()
     graph = await asyncio.start_server(graph_server(timings), HOST, graph_port)  # type: ignore[arg-type]
     await wait_until_up(port, process)
     connections = Connections(port)
     try:
-        warm = [f"62{n:014d}" for n in range(WARMUP)]
-        await asyncio.gather(
-            *(send_one(connections, timings, n, psid, False) for n, psid in enumerate(warm))
-        )
-        await asyncio.wait_for(
-            asyncio.gather(*(timings.waiting[psid].wait() for psid in warm)), ANSWER_TIMEOUT
-        )
-        await asyncio.sleep(1.0)
-        cpu_before = cpu_seconds(process.pid)
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.1
-        tasks = []
         psids = [f"63{n:014d}" for n in range(CUSTOMERS)]
-        for number, psid in enumerate(psids):
-            delay = start + number / RATE - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(send_one(connections, timings, number, psid, True)))
-        await asyncio.gather(*tasks)
+        await paced(connections, timings, psids, RATE / 2, measured=False)
+        await asyncio.wait_for(
+            asyncio.gather(*(timings.waiting[psid].wait() for psid in psids)), ANSWER_TIMEOUT
+        )
+        await asyncio.sleep(2.0)
+        cpu_before = cpu_seconds(process.pid)
+        await paced(connections, timings, psids, RATE, measured=True)
         with suppress(TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(*(timings.waiting[psid].wait() for psid in psids)),
@@ -367,7 +372,7 @@ def main() -> int:
     latencies = [
         (timings.send_at[psid] - started) * 1000
         for psid, started in timings.webhook_start.items()
-        if psid in timings.send_at
+        if timings.send_at.get(psid, 0.0) > started
     ]
     answered = len(latencies)
     backend = "PostgreSQL" if os.environ.get("COMPTOIR_BENCH_DATABASE_URL") else "SQLite"

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from comptoir.crypto import SecretBox
 from comptoir.domain.clock import Clock, SystemClock
+from comptoir.http_transport import AiohttpTransport
 from comptoir.realtime.bus import EventBus, MemoryBus
 from comptoir.settings import Settings, ensure_secret_key
 from comptoir.storage.engine import create_engine, upgrade
@@ -88,11 +89,12 @@ def build_container(
     engine = create_engine(settings.database_url, wal_autocheckpoint=0)
     if migrate:
         upgrade(engine)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
     graph_http = httpx.AsyncClient(
         base_url=settings.graph_url,
-        transport=graph_transport,
+        transport=graph_transport or AiohttpTransport(limits=limits),
         timeout=httpx.Timeout(20.0, connect=5.0),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        limits=limits,
     )
     bus: EventBus = MemoryBus()
     container = Container(
