@@ -17,8 +17,8 @@ import contextlib
 import logging
 from datetime import timedelta
 
-import anyio.to_thread
 import httpx
+from sqlalchemy.engine import Connection
 
 from comptoir import __version__
 from comptoir.bootstrap import Container
@@ -86,17 +86,12 @@ class OutgoingWebhookWorker:
         container = self._container
         now = container.clock.now()
 
-        def claim() -> list[DueDelivery]:
-            with container.engine.begin() as conn:
-                return outgoing.claim_due(
-                    conn,
-                    container.secrets,
-                    now=now,
-                    limit=self._batch_size,
-                    lease=self._lease,
-                )
+        def claim(conn: Connection) -> list[DueDelivery]:
+            return outgoing.claim_due(
+                conn, container.secrets, now=now, limit=self._batch_size, lease=self._lease
+            )
 
-        due = await anyio.to_thread.run_sync(claim)
+        due = await container.writes.run(claim)
         if due:
             await asyncio.gather(*(self._deliver(delivery) for delivery in due))
         return len(due)
@@ -118,16 +113,15 @@ class OutgoingWebhookWorker:
         container = self._container
         now = container.clock.now()
 
-        def record() -> str:
-            with container.engine.begin() as conn:
-                if not error and status is not None:
-                    outgoing.record_success(conn, delivery.id, status)
-                    return "done"
-                return outgoing.record_failure(
-                    conn, delivery, status=status, error=error, now=now, policy=self._policy
-                )
+        def record(conn: Connection) -> str:
+            if not error and status is not None:
+                outgoing.record_success(conn, delivery.id, status)
+                return "done"
+            return outgoing.record_failure(
+                conn, delivery, status=status, error=error, now=now, policy=self._policy
+            )
 
-        state = await anyio.to_thread.run_sync(record)
+        state = await container.writes.run(record)
         if state == "dead":
             log.warning(
                 "outgoing webhook %s to endpoint %s given up after %s attempts: %s",

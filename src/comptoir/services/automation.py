@@ -29,7 +29,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import anyio
 import httpx
 
 from comptoir.bootstrap import Container
@@ -59,6 +58,7 @@ from comptoir.storage.automation import (
     load_thread,
     update_thread,
 )
+from comptoir.threads import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ class Automation:
 
         async def run() -> None:
             try:
-                item = await anyio.to_thread.run_sync(load)
+                item = await run_sync(load)
             except Exception:
                 log.exception("automation could not load a referral (contact %d)", contact_id)
                 return
@@ -232,7 +232,7 @@ class Automation:
                     self._work.end()
 
     async def _dispatch(self, ids: list[int]) -> None:
-        incoming = await anyio.to_thread.run_sync(self._load, ids)
+        incoming = await run_sync(self._load, ids)
         by_conversation: dict[int, list[Incoming]] = {}
         for item in incoming:
             by_conversation.setdefault(item.conversation_id, []).append(item)
@@ -300,9 +300,7 @@ class Automation:
             return
         now = self.container.clock.now()
         # Reload the thread: an earlier message of this batch may have changed it.
-        thread, contact = await anyio.to_thread.run_sync(
-            self._state, item.conversation_id, item.contact_id
-        )
+        thread, contact = await run_sync(self._state, item.conversation_id, item.contact_id)
         if thread.taken_at is not None:
             return
         locale = item.locale or settings.default_locale

@@ -12,7 +12,6 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import anyio
 import sqlalchemy as sa
 
 from comptoir.bootstrap import Container
@@ -31,6 +30,7 @@ from comptoir.storage.automation import (
     load_thread,
     update_thread,
 )
+from comptoir.threads import run_sync
 
 if TYPE_CHECKING:
     from comptoir.services.automation import Automation
@@ -62,7 +62,7 @@ async def run_due_waits(automation: Automation) -> int:
                     gone.append(conversation_id)
         return found, gone
 
-    found, gone = await anyio.to_thread.run_sync(load)
+    found, gone = await run_sync(load)
     resumed = 0
     for item, settings in found:
         thread = item.thread
@@ -80,7 +80,7 @@ async def run_due_waits(automation: Automation) -> int:
         turn = Turn(item, settings, locale, now, greeted_now=False)
         async with automation.conversation_lock(item.conversation_id):
             # Claim the wait (another poller, in this process or another, may have it).
-            claimed = await anyio.to_thread.run_sync(
+            claimed = await run_sync(
                 _claim, container, item.conversation_id, thread.wait_until, thread.flow_step
             )
             if not claimed:
@@ -88,7 +88,7 @@ async def run_due_waits(automation: Automation) -> int:
             await automation.flows.wait_over(turn, flow, state)
         resumed += 1
     if gone:
-        await anyio.to_thread.run_sync(_abandon, container, gone, now)
+        await run_sync(_abandon, container, gone, now)
     return resumed
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import anyio
 import sqlalchemy as sa
 
 from comptoir.bootstrap import Container
 from comptoir.storage import tables
 from comptoir.storage.automation import load_thread, update_thread
+from comptoir.threads import run_sync
 
 __all__ = ["HandoverResult", "UnknownConversationError", "hand_back", "take"]
 
@@ -51,14 +51,14 @@ async def take(
     container: Container, workspace_id: int, conversation_id: int, taken_by: str = ""
 ) -> HandoverResult:
     """A person takes the conversation: automation stops answering it."""
-    await anyio.to_thread.run_sync(_conversation, container, workspace_id, conversation_id)
+    await run_sync(_conversation, container, workspace_id, conversation_id)
     now = container.clock.now()
 
     def mark() -> None:
         with container.engine.begin() as conn:
             update_thread(conn, conversation_id, now, taken_at=now, taken_by=taken_by)
 
-    await anyio.to_thread.run_sync(mark)
+    await run_sync(mark)
     await container.bus.publish(
         workspace_id,
         "conversation.updated",
@@ -75,9 +75,7 @@ async def hand_back(
     from comptoir.services.automation import Reply, automation_of
     from comptoir.services.automation_settings import load_settings
 
-    page_ref, _ = await anyio.to_thread.run_sync(
-        _conversation, container, workspace_id, conversation_id
-    )
+    page_ref, _ = await run_sync(_conversation, container, workspace_id, conversation_id)
     now = container.clock.now()
 
     def clear() -> tuple[bool, str | None, str | None]:
@@ -96,7 +94,7 @@ async def hand_back(
             return was_taken, None, None
         return was_taken, settings.disclosure.pick(locale or settings.default_locale), locale
 
-    was_taken, disclosure, _ = await anyio.to_thread.run_sync(clear)
+    was_taken, disclosure, _ = await run_sync(clear)
     sent = False
     if was_taken and disclosure:
         sent = await automation_of(container).send(workspace_id, conversation_id, Reply(disclosure))

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import anyio
 import sqlalchemy as sa
 
 from comptoir.bootstrap import Container
 from comptoir.channels.messenger.graph_requests import SetMessengerProfile
 from comptoir.channels.messenger.send_api import GraphClient
 from comptoir.storage import tables
+from comptoir.threads import run_sync
 
 __all__ = [
     "MAX_GREETING",
@@ -248,7 +248,7 @@ async def sync_profile(
             ).scalar_one()
         return sealed
 
-    sealed = await anyio.to_thread.run_sync(load)
+    sealed = await run_sync(load)
     token = container.secrets.open(sealed)
     client = GraphClient(
         container.settings.graph_url, container.graph_http, container.settings.api_version

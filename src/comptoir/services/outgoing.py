@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from comptoir.crypto import SecretBox
 from comptoir.services.resources import iso, load_message_with_contact
-from comptoir.storage.tables import outgoing_deliveries, outgoing_webhooks
+from comptoir.storage.tables import messages, outgoing_deliveries, outgoing_webhooks
 
 MESSAGE_RECEIVED = "message.received"
 MESSAGE_STATUS = "message.status"
@@ -242,6 +242,13 @@ def enqueue_message_event(conn: Connection, event: str, message_id: int, *, now:
     The payload is ``{"message": <message resource>, "contact": <contact resource>}``, the
     same shapes as the REST API. Call it inside the transaction that wrote the change.
     """
+    workspace_id = conn.execute(
+        sa.select(messages.c.workspace_id).where(messages.c.id == message_id)
+    ).scalar()
+    if workspace_id is None or not any(
+        event in endpoint.events for endpoint in list_endpoints(conn, workspace_id)
+    ):
+        return 0  # nobody listens: no need to build the payload
     loaded = load_message_with_contact(conn, message_id)
     if loaded is None:
         return 0

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import anyio.to_thread
 import sqlalchemy as sa
 
 from comptoir.bootstrap import Container
@@ -26,6 +25,7 @@ from comptoir.channels.messenger.send_api import GraphClient, SubscribeApp
 from comptoir.storage import pages as store
 from comptoir.storage.pages import PageRecord
 from comptoir.storage.tables import pages, workspaces
+from comptoir.threads import run_sync
 
 #: The webhook fields Comptoir handles (reference §1.5), subscribed on connect.
 WEBHOOK_FIELDS: tuple[str, ...] = (
@@ -144,7 +144,7 @@ def subscription_time(conn: sa.Connection, page_ref: int) -> str:
 
 async def connect_page(container: Container, command: ConnectPage) -> ConnectedPage:
     """Store the Page, subscribe the app to its webhook fields, record when (module doc)."""
-    previous, record = await anyio.to_thread.run_sync(_store, container, command)
+    previous, record = await run_sync(_store, container, command)
     try:
         client = GraphClient(
             container.settings.graph_url, container.graph_http, container.settings.api_version
@@ -154,7 +154,7 @@ async def connect_page(container: Container, command: ConnectPage) -> ConnectedP
             command.access_token,
         )
     except GraphAPIError as exc:
-        await anyio.to_thread.run_sync(_restore, container, record.id, previous)
+        await run_sync(_restore, container, record.id, previous)
         if exc.code is None:
             message = f"could not reach Meta's Graph API to subscribe Page {command.page_id}"
         else:
@@ -163,7 +163,7 @@ async def connect_page(container: Container, command: ConnectPage) -> ConnectedP
             _masked(f"{message}: {exc}", command), code=exc.code, retryable=exc.retryable
         ) from None
     except Exception as exc:
-        await anyio.to_thread.run_sync(_restore, container, record.id, previous)
+        await run_sync(_restore, container, record.id, previous)
         raise SubscriptionError(
             f"could not reach Meta's Graph API to subscribe Page {command.page_id} "
             f"({type(exc).__name__})",
@@ -179,7 +179,7 @@ async def connect_page(container: Container, command: ConnectPage) -> ConnectedP
         assert stored is not None
         return stored
 
-    stored = await anyio.to_thread.run_sync(mark)
+    stored = await run_sync(mark)
     return ConnectedPage(stored, now, WEBHOOK_FIELDS, created=previous is None)
 
 

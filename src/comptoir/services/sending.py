@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-import anyio
 from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
@@ -68,6 +67,7 @@ from comptoir.storage.outbound import (
     mark_contact_blocked,
     open_conversation,
 )
+from comptoir.threads import run_sync
 
 __all__ = [
     "AUTHOR_KINDS",
@@ -273,7 +273,7 @@ async def send_sender_action(
             raise SendTargetNotFoundError(f"no such {what} in this workspace")
         return target
 
-    target = await anyio.to_thread.run_sync(load)
+    target = await run_sync(load)
     request = SendRequest(sender=SenderKind.BOT, content=ContentKind.SENDER_ACTION)
     decision = decide(
         request, conversation_state(target), page_capabilities(target), container.clock.now()
@@ -302,7 +302,7 @@ async def send_sender_action(
                 with container.engine.begin() as conn:
                     mark_contact_blocked(conn, target.contact_id, now)
 
-            await anyio.to_thread.run_sync(mark)
+            await run_sync(mark)
         return SenderActionOutcome(
             decision,
             explanation,

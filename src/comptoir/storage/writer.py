@@ -28,8 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import anyio
 from sqlalchemy.engine import Connection, Engine
+
+from comptoir.threads import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class WriteQueue:
         """``work(connection)`` committed; when the queue is not running (a command-line
         tool, a container never started), in a transaction of its own on a worker thread."""
         if self._queue is None or self._task is None:
-            return await anyio.to_thread.run_sync(self._alone, work)
+            return await run_sync(self._alone, work)
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(work, done))
         return await done

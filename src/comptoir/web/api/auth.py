@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from comptoir.bootstrap import Container
 from comptoir.storage.pages import workspace_for_api_token
+from comptoir.threads import run_sync
 from comptoir.web.api.errors import UnauthorizedError
 
 bearer = HTTPBearer(
@@ -45,7 +45,7 @@ async def current_workspace(
         with container.engine.connect() as conn:
             return workspace_for_api_token(conn, token)
 
-    workspace_id = await anyio.to_thread.run_sync(lookup)
+    workspace_id = await run_sync(lookup)
     if workspace_id is None:
         raise UnauthorizedError("the API token is unknown or revoked")
     return workspace_id

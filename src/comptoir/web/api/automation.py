@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -20,6 +19,7 @@ from comptoir.services.automation_settings import SettingsError, load_settings, 
 from comptoir.services.handover import HandoverResult, UnknownConversationError, hand_back, take
 from comptoir.services.messenger_profile import ProfileError, sync_profile
 from comptoir.storage import tables
+from comptoir.threads import run_sync
 from comptoir.web.api.auth import WorkspaceId
 from comptoir.web.api.deps import IdPath
 from comptoir.web.api.errors import (
@@ -98,14 +98,14 @@ def automation_router(container: Container) -> APIRouter:
         summary="The Page's automation settings",
     )
     async def get_settings(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
-        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+        ref = await run_sync(page_ref_of, workspace_id, page_id)
 
         def load() -> dict[str, Any]:
             with container.engine.connect() as conn:
                 settings = load_settings(conn, ref)
             return dict(settings.raw or {}) if settings is not None else {"enabled": False}
 
-        return await anyio.to_thread.run_sync(load)
+        return await run_sync(load)
 
     @router.put(
         "/pages/{page_id}/automation",
@@ -115,7 +115,7 @@ def automation_router(container: Container) -> APIRouter:
     async def put_settings(
         workspace_id: WorkspaceId, page_id: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+        ref = await run_sync(page_ref_of, workspace_id, page_id)
         now = container.clock.now()
 
         def store() -> None:
@@ -126,27 +126,27 @@ def automation_router(container: Container) -> APIRouter:
                 save_settings(conn, ref, body, now)
 
         try:
-            await anyio.to_thread.run_sync(store)
+            await run_sync(store)
         except SettingsError as error:
             raise field_error(error.field, error.message) from None
         automation_of(container).forget_settings(ref)
         return dict(body)
 
     async def flows_answer(workspace_id: int, page_id: str, reload: bool) -> dict[str, Any]:
-        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+        ref = await run_sync(page_ref_of, workspace_id, page_id)
 
         def load() -> Any:
             with container.engine.connect() as conn:
                 return load_settings(conn, ref)
 
-        settings = await anyio.to_thread.run_sync(load)
+        settings = await run_sync(load)
         folder = settings.flows_folder if settings is not None else None
         if not folder:
             raise field_error("flows_folder", "the Page's automation settings name no folder")
         responder = automation_of(container).flows
         if reload:
-            await anyio.to_thread.run_sync(responder.reload, folder)
-        flows = await anyio.to_thread.run_sync(responder.flows_for, ref, folder)
+            await run_sync(responder.reload, folder)
+        flows = await run_sync(responder.flows_for, ref, folder)
         problems = responder.problems.get(folder, ())
         return {
             "folder": folder,
@@ -171,21 +171,21 @@ def automation_router(container: Container) -> APIRouter:
     ) -> dict[str, Any]:
         from comptoir.services.flow_admin import FlowAdminError, delete_flow_file, put_flow_file
 
-        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+        ref = await run_sync(page_ref_of, workspace_id, page_id)
 
         def load() -> Any:
             with container.engine.connect() as conn:
                 return load_settings(conn, ref)
 
-        settings = await anyio.to_thread.run_sync(load)
+        settings = await run_sync(load)
         folder = settings.flows_folder if settings is not None else None
         if not folder:
             raise field_error("flows_folder", "the Page's automation settings name no folder")
         try:
             if text is None:
-                problems = await anyio.to_thread.run_sync(delete_flow_file, Path(folder), name)
+                problems = await run_sync(delete_flow_file, Path(folder), name)
             else:
-                problems = await anyio.to_thread.run_sync(put_flow_file, Path(folder), name, text)
+                problems = await run_sync(put_flow_file, Path(folder), name, text)
         except FlowAdminError as error:
             if str(error).startswith("no flow file"):
                 raise NotFoundError(str(error)) from None
@@ -229,13 +229,13 @@ def automation_router(container: Container) -> APIRouter:
         },
     )
     async def sync_messenger_profile(workspace_id: WorkspaceId, page_id: str) -> dict[str, Any]:
-        ref = await anyio.to_thread.run_sync(page_ref_of, workspace_id, page_id)
+        ref = await run_sync(page_ref_of, workspace_id, page_id)
 
         def load() -> Any:
             with container.engine.connect() as conn:
                 return load_settings(conn, ref)
 
-        settings = await anyio.to_thread.run_sync(load)
+        settings = await run_sync(load)
         profile = (settings.raw or {}).get("profile") if settings is not None else None
         if settings is None or not profile:
             raise field_error("profile", "the Page's automation settings have no profile")

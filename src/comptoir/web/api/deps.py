@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-import anyio.to_thread
 from fastapi import Path, Query
 
 from comptoir.bootstrap import Container
+from comptoir.threads import run_sync
 from comptoir.web.api.pagination import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
 
 Result = TypeVar("Result")
@@ -32,7 +32,7 @@ async def read(
         with container.engine.connect() as conn:
             return function(conn, *args, **kwargs)
 
-    return await anyio.to_thread.run_sync(call)
+    return await run_sync(call)
 
 
 async def write(
@@ -44,4 +44,4 @@ async def write(
         with container.engine.begin() as conn:
             return function(conn, *args, **kwargs)
 
-    return await anyio.to_thread.run_sync(call)
+    return await run_sync(call)

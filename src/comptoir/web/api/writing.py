@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Body
 
 from comptoir.bootstrap import Container
 from comptoir.services import writing
+from comptoir.threads import run_sync
 from comptoir.web.api.auth import WorkspaceId
 from comptoir.web.api.errors import ApiError
 
@@ -33,7 +33,7 @@ def writing_router(container: Container) -> APIRouter:
         body: Annotated[dict[str, Any], Body(openapi_examples={"fr": {"value": _EXAMPLE}})],
     ) -> dict[str, Any]:
         try:
-            result = await anyio.to_thread.run_sync(lambda: writing.check_payload(body))
+            result = await run_sync(lambda: writing.check_payload(body))
         except writing.WritingInputError as exc:
             raise ApiError(str(exc), code="invalid_field", status=422, field=exc.field) from None
         return result.to_json()
