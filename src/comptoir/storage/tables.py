@@ -270,3 +270,81 @@ automation_contacts = sa.Table(
     sa.Column("consents", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# -- subscribers: consent, notification tokens, segments (migration 0007) ----------------------
+
+#: Every consent answer, as given: never updated, never deleted (the audit trail). ``topic``
+#: ``*`` is every topic at once (STOP and the like).
+consent_events = sa.Table(
+    "consent_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False, index=True),
+    sa.Column("topic", sa.String(100), nullable=False),
+    #: opt_in, opt_out
+    sa.Column("action", sa.String(10), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    #: flow, keyword, optin, meta_stop, api, import
+    sa.Column("channel", sa.String(30), nullable=False),
+    #: The exact question or notice shown, and the answer given, as they were.
+    sa.Column("wording", sa.Text, nullable=False, server_default=""),
+    sa.Column("answer", sa.Text, nullable=False, server_default=""),
+    #: Where it came from: flow and step, message id, token id...
+    sa.Column("detail", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+)
+
+#: The consent in force per (contact, topic): the newest event wins.
+contact_consents = sa.Table(
+    "contact_consents",
+    metadata,
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), primary_key=True),
+    sa.Column("topic", sa.String(100), primary_key=True),
+    #: opted_in, opted_out
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("event_id", BigId, sa.ForeignKey("consent_events.id"), nullable=False),
+    sa.Index("ix_contact_consents_topic_status", "topic", "status"),
+)
+
+#: Notification tokens from opt-ins: sealed (they are sent back to Meta), looked up by hash.
+notification_tokens = sa.Table(
+    "notification_tokens",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False, index=True),
+    #: notification_messages (recurring) or one_time
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("topic", sa.String(200), nullable=False, server_default=""),
+    sa.Column("payload", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("token_sealed", sa.Text, nullable=False),
+    #: SHA-256 of the token.
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    #: DAILY, WEEKLY, MONTHLY (notification_messages); None for one-time tokens.
+    sa.Column("frequency", sa.String(20), nullable=True),
+    #: active, stopped, used, expired
+    sa.Column("status", sa.String(10), nullable=False, server_default="active"),
+    sa.Column("region", sa.String(10), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("stopped_at", UTCDateTime, nullable=True),
+    #: The last reservation: the gap between two messages counts from it.
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("page_ref", "token_hash", name="uq_notification_tokens_page_hash"),
+)
+
+#: Saved filters over contacts (``domain.segments``).
+segments = sa.Table(
+    "segments",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("filter", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name", name="uq_segments_workspace_name"),
+)
