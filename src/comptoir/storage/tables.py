@@ -332,6 +332,10 @@ notification_tokens = sa.Table(
     sa.Column("stopped_at", UTCDateTime, nullable=True),
     #: The last reservation: the gap between two messages counts from it.
     sa.Column("last_used_at", UTCDateTime, nullable=True),
+    #: ``last_used_at`` before the last reservation, and the message it was reserved for:
+    #: the relay re-checks that message against the token as it was before.
+    sa.Column("previous_used_at", UTCDateTime, nullable=True),
+    sa.Column("reserved_message_id", BigId, nullable=True),
     sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("page_ref", "token_hash", name="uq_notification_tokens_page_hash"),
 )

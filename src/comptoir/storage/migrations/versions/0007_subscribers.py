@@ -89,6 +89,8 @@ def upgrade() -> None:
         sa.Column("expires_at", _time(), nullable=True),
         sa.Column("stopped_at", _time(), nullable=True),
         sa.Column("last_used_at", _time(), nullable=True),
+        sa.Column("previous_used_at", _time(), nullable=True),
+        sa.Column("reserved_message_id", _id(), nullable=True),
         sa.Column("uses", sa.Integer(), nullable=False, server_default=sa.text("0")),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
