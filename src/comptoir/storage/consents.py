@@ -84,9 +84,11 @@ def record_consent(conn: Connection, event: ConsentEvent) -> bool:
         "event_id": event_id,
     }
     inserted = conn.execute(
-        insert_ignoring_duplicates(conn, contact_consents).values(**values)
-    ).rowcount
-    if inserted:
+        insert_ignoring_duplicates(conn, contact_consents)
+        .values(**values)
+        .returning(contact_consents.c.event_id)
+    ).first()
+    if inserted is not None:
         return True
     key = (contact_consents.c.contact_id == event.contact_id) & (
         contact_consents.c.topic == event.topic
