@@ -241,7 +241,7 @@ def test_segment_filters_select_exactly_the_matching_contacts(world: World) -> N
 
     def ids(spec: dict[str, object]) -> set[int]:
         with world.container.engine.connect() as conn:
-            query = segment_contacts(conn.dialect.name, ws, parse_filter(spec), now)
+            query = segment_contacts(parse_filter(spec), ws, now)
             found = {int(i) for i in conn.execute(query).scalars()}
             assert count_segment(conn, ws, parse_filter(spec), now) == len(found)
         return found

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from comptoir.domain.consent import ALL_TOPICS, ConsentStatus
 from comptoir.domain.segments import FieldCondition, FieldOp, SegmentFilter, parse_filter
@@ -40,20 +41,20 @@ class StoredSegment:
 
 
 def segment_contacts(
-    dialect: str, workspace_id: int, spec: SegmentFilter, now: datetime
+    spec: SegmentFilter, workspace_id: int, now: datetime
 ) -> sa.Select[tuple[int]]:
-    """``SELECT contacts.id`` of the contacts matching ``spec`` (``dialect``:
-    ``conn.dialect.name``); usable as a sub-query or in ``INSERT ... SELECT``."""
+    """``SELECT contacts.id`` of the contacts matching ``spec``, with no order or limit of
+    its own: callers add them, or use it as a sub-query or in ``INSERT ... SELECT``."""
     conditions: list[sa.ColumnElement[bool]] = [contacts.c.workspace_id == workspace_id]
     if spec.page_id is not None:
         conditions.append(contacts.c.page_ref == spec.page_id)
     labels = automation_contacts.c.labels
     for label in spec.labels_all:
-        conditions.append(_has_label(dialect, label))
+        conditions.append(_has_label(label))
     if spec.labels_any:
-        conditions.append(sa.or_(*(_has_label(dialect, label) for label in spec.labels_any)))
+        conditions.append(sa.or_(*(_has_label(label) for label in spec.labels_any)))
     for label in spec.labels_none:
-        conditions.append(sa.or_(labels.is_(None), sa.not_(_has_label(dialect, label))))
+        conditions.append(sa.or_(labels.is_(None), sa.not_(_has_label(label))))
     for condition in spec.fields:
         conditions.append(_field(condition))
     for topic in spec.topics_in:
@@ -91,12 +92,34 @@ def segment_contacts(
     )
 
 
-def _has_label(dialect: str, label: str) -> sa.ColumnElement[bool]:
-    column = automation_contacts.c.labels
-    if dialect == "postgresql":
-        return sa.cast(column, postgresql.JSONB).contains([label])
-    each = sa.func.json_each(column).table_valued("value").alias("label_values")
-    return sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == label))
+class _HasLabel(sa.sql.expression.ColumnElement[bool]):
+    """``automation_contacts.labels`` (a JSON list) holds ``label``: ``@>`` on PostgreSQL,
+    ``json_each`` on SQLite."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, label: str) -> None:
+        self.wanted = sa.bindparam(None, label, type_=sa.String, unique=True)
+
+
+@compiles(_HasLabel, "postgresql")
+def _has_label_postgresql(element: _HasLabel, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(automation_contacts.c.labels, **kw)
+    label = compiler.process(element.wanted, **kw)
+    return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({label} AS TEXT)))"
+
+
+@compiles(_HasLabel)
+def _has_label_sqlite(element: _HasLabel, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(automation_contacts.c.labels, **kw)
+    label = compiler.process(element.wanted, **kw)
+    # both parts are compiled SQL: a column name and a bound parameter, never a value
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {label})"  # noqa: S608
+
+
+def _has_label(label: str) -> sa.ColumnElement[bool]:
+    return _HasLabel(label)
 
 
 def _field(condition: FieldCondition) -> sa.ColumnElement[bool]:
@@ -136,7 +159,7 @@ def _locale(locale: str) -> sa.ColumnElement[bool]:
 
 
 def count_segment(conn: Connection, workspace_id: int, spec: SegmentFilter, now: datetime) -> int:
-    query = segment_contacts(conn.dialect.name, workspace_id, spec, now).subquery()
+    query = segment_contacts(spec, workspace_id, now).subquery()
     return int(conn.execute(sa.select(sa.func.count()).select_from(query)).scalar_one())
 
 
