@@ -190,7 +190,13 @@ class Intake:
         profiles = [profile for pending in group for profile in pending.profiles]
         try:
             outcome = await loop.run_in_executor(
-                self._executor, write_batch, engine, clock, batches, profiles
+                self._executor,
+                write_batch,
+                engine,
+                clock,
+                batches,
+                profiles,
+                self.container.secrets,
             )
         except Exception as exc:
             if len(group) == 1:
