@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -135,9 +135,10 @@ class Attempter:
                     unknown_since=claim.unknown_since,
                     error="outcome unknown: waiting for the echo before sending again",
                 )
-        decision = decide(
-            intent_from_json(claim.intent), conversation_state(claim), page_capabilities(claim), now
-        )
+        state = conversation_state(claim)
+        if claim.tokens:
+            state = replace(state, tokens=claim.tokens)
+        decision = decide(intent_from_json(claim.intent), state, page_capabilities(claim), now)
         if isinstance(decision, Blocked):
             return self._refused(claim, decision, now)
         try:

@@ -24,7 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from comptoir.domain.policy_model import NotificationToken
 from comptoir.storage.tables import contacts, conversations, messages, outbox, pages
+from comptoir.storage.tokens import intent_tokens
 from comptoir.storage.types import UTCDateTime
 
 #: Statuses of an outgoing message that mean Meta has it (set by the relay or by the echo).
@@ -67,6 +69,9 @@ class ClaimedSend:
     one_time_notif_enabled: bool
     restricted_until: datetime | None
     access_token_sealed: str
+    #: The notification token the message goes with (``intent.token``), as it was before
+    #: it was reserved for this message (``storage.tokens``).
+    tokens: tuple[NotificationToken, ...] = ()
 
     @property
     def already_sent(self) -> bool:
@@ -174,6 +179,8 @@ def load_claimed(conn: Connection, outbox_ids: list[int], token: str) -> list[Cl
         values["request"] = dict(values["request"] or {})
         values["intent"] = dict(values["intent"] or {})
         found.append(ClaimedSend(**values))
+    if any(claim.intent.get("token") for claim in found):
+        found = intent_tokens(conn, found)
     return found
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,6 +23,7 @@ __all__ = [
     "NewToken",
     "StoredToken",
     "hash_token",
+    "intent_tokens",
     "list_tokens",
     "release_token",
     "reserve_token",
@@ -276,6 +277,48 @@ def tokens_for(
             stored = _stored(row, box)
             found.setdefault(stored.contact_id, []).append(stored)
     return found
+
+
+class _TokenClaim(Protocol):
+    @property
+    def page_ref(self) -> int: ...
+    @property
+    def message_id(self) -> int: ...
+    @property
+    def intent(self) -> dict[str, Any]: ...
+
+
+_Claim = TypeVar("_Claim", bound=_TokenClaim)
+
+
+def intent_tokens(conn: Connection, claims: list[_Claim]) -> list[_Claim]:
+    """The claims whose intent names a token, with that token (``tokens``) as it was before
+    its reservation for the claim's message: the relay re-checks the policy with it."""
+    wanted = {
+        (claim.page_ref, hash_token(str(claim.intent["token"])))
+        for claim in claims
+        if claim.intent.get("token")
+    }
+    rows: dict[tuple[int, str], Any] = {}
+    for page_ref, digest in wanted:
+        row = conn.execute(
+            sa.select(notification_tokens).where(
+                notification_tokens.c.page_ref == page_ref,
+                notification_tokens.c.token_hash == digest,
+            )
+        ).first()
+        if row is not None:
+            rows[(page_ref, digest)] = row
+    result = []
+    for claim in claims:
+        value = claim.intent.get("token")
+        row = rows.get((claim.page_ref, hash_token(str(value)))) if value else None
+        if row is None:
+            result.append(claim)
+            continue
+        stored = replace(_stored(row, None), token=str(value))
+        result.append(replace(claim, tokens=(stored.policy(for_message_id=claim.message_id),)))  # type: ignore[type-var]
+    return result
 
 
 def list_tokens(
