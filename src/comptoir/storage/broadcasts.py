@@ -1,0 +1,453 @@
+"""Broadcasts and their recipients (``tables.broadcasts``, ``tables.broadcast_recipients``).
+
+Every function takes the caller's ``Connection`` and never commits: the broadcast worker
+writes a batch of recipient rows, their messages and outbox rows, and moves the broadcast's
+``cursor``, in one transaction (``services.broadcasts``). ``advance_cursor`` is conditional
+on the cursor the batch started from, so two workers never both write the same batch; the
+unique (broadcast, contact) key would refuse it anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from comptoir.storage.outbound import SendTarget
+from comptoir.storage.tables import (
+    broadcast_recipients,
+    broadcasts,
+    consent_events,
+    contacts,
+    conversations,
+    messages,
+    outbox,
+    pages,
+)
+
+#: States a broadcast can be in; the worker acts on ``scheduled`` (when due) and ``sending``.
+STATES = ("draft", "scheduled", "sending", "paused", "cancelled", "done")
+ACTIVE = ("scheduled", "sending", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastRow:
+    id: int
+    workspace_id: int
+    page_ref: int
+    name: str
+    segment_id: int | None
+    audience: dict[str, Any]
+    message: dict[str, Any]
+    mode: str
+    topic: str | None
+    promotional: bool
+    state: str
+    scheduled_at: datetime | None
+    timezone: str
+    cursor: int
+    examined: int
+    queued: int
+    excluded: int
+    planned: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+
+def _row(row: Any) -> BroadcastRow:
+    values = dict(row._mapping)
+    values["audience"] = dict(values["audience"] or {})
+    values["message"] = dict(values["message"] or {})
+    values["planned"] = dict(values["planned"] or {})
+    return BroadcastRow(**values)
+
+
+def insert_broadcast(conn: Connection, **values: Any) -> int:
+    result = conn.execute(broadcasts.insert().values(**values))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def get_broadcast(conn: Connection, workspace_id: int, broadcast_id: int) -> BroadcastRow | None:
+    row = conn.execute(
+        sa.select(broadcasts).where(
+            broadcasts.c.id == broadcast_id, broadcasts.c.workspace_id == workspace_id
+        )
+    ).first()
+    return None if row is None else _row(row)
+
+
+def broadcast_by_id(conn: Connection, broadcast_id: int) -> BroadcastRow | None:
+    row = conn.execute(sa.select(broadcasts).where(broadcasts.c.id == broadcast_id)).first()
+    return None if row is None else _row(row)
+
+
+def list_broadcasts(conn: Connection, workspace_id: int, limit: int = 100) -> list[BroadcastRow]:
+    result = conn.execute(
+        sa.select(broadcasts)
+        .where(broadcasts.c.workspace_id == workspace_id)
+        .order_by(broadcasts.c.id.desc())
+        .limit(limit)
+    )
+    return [_row(row) for row in result]
+
+
+def due_broadcasts(conn: Connection, now: datetime) -> list[BroadcastRow]:
+    """Broadcasts the worker should move on: sending, or scheduled and due."""
+    result = conn.execute(
+        sa.select(broadcasts)
+        .where(
+            sa.or_(
+                broadcasts.c.state == "sending",
+                sa.and_(broadcasts.c.state == "scheduled", broadcasts.c.scheduled_at <= now),
+            )
+        )
+        .order_by(broadcasts.c.id)
+    )
+    return [_row(row) for row in result]
+
+
+def next_scheduled(conn: Connection) -> datetime | None:
+    """When the next scheduled broadcast is due (the worker sleeps until then at most)."""
+    value = conn.execute(
+        sa.select(sa.func.min(broadcasts.c.scheduled_at)).where(broadcasts.c.state == "scheduled")
+    ).scalar()
+    return value if isinstance(value, datetime) else None
+
+
+def change_state(
+    conn: Connection,
+    broadcast_id: int,
+    from_states: Sequence[str],
+    to_state: str,
+    now: datetime,
+    **extra: Any,
+) -> bool:
+    """Move the broadcast to ``to_state`` if it is in one of ``from_states``."""
+    result = conn.execute(
+        broadcasts.update()
+        .where(broadcasts.c.id == broadcast_id, broadcasts.c.state.in_(list(from_states)))
+        .values(state=to_state, updated_at=now, **extra)
+    )
+    return bool(result.rowcount)
+
+
+def advance_cursor(
+    conn: Connection,
+    broadcast: BroadcastRow,
+    *,
+    cursor: int,
+    examined: int,
+    queued: int,
+    excluded: int,
+    now: datetime,
+) -> bool:
+    """Record a written batch; False when another worker moved the broadcast first."""
+    result = conn.execute(
+        broadcasts.update()
+        .where(
+            broadcasts.c.id == broadcast.id,
+            broadcasts.c.cursor == broadcast.cursor,
+            broadcasts.c.state == "sending",
+        )
+        .values(
+            cursor=cursor,
+            examined=broadcasts.c.examined + examined,
+            queued=broadcasts.c.queued + queued,
+            excluded=broadcasts.c.excluded + excluded,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def bulk_in_flight(conn: Connection, page_ref: int) -> int:
+    """Bulk messages of a Page handed to the relay and not sent yet (the pacing window)."""
+    value = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(outbox)
+        .where(
+            outbox.c.state.in_(("pending", "sending")),
+            outbox.c.priority > 0,
+            outbox.c.page_ref == page_ref,
+        )
+    ).scalar()
+    return int(value or 0)
+
+
+def still_queued(conn: Connection, broadcast_id: int) -> int:
+    """Recipients whose message has not left yet (sent, failed or cancelled)."""
+    value = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(
+            broadcast_recipients.join(messages, messages.c.id == broadcast_recipients.c.message_id)
+        )
+        .where(broadcast_recipients.c.broadcast_id == broadcast_id, messages.c.status == "queued")
+    ).scalar()
+    return int(value or 0)
+
+
+# -- sending targets ----------------------------------------------------------------------
+
+
+def load_targets(
+    conn: Connection, workspace_id: int, contact_ids: Sequence[int]
+) -> list[SendTarget]:
+    """What the policy and the sending path need about each contact, in id order."""
+    if not contact_ids:
+        return []
+    latest = (
+        sa.select(
+            conversations.c.contact_id, sa.func.max(conversations.c.id).label("conversation_id")
+        )
+        .where(conversations.c.contact_id.in_(contact_ids), conversations.c.status != "resolved")
+        .group_by(conversations.c.contact_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            contacts.c.workspace_id,
+            contacts.c.id.label("contact_id"),
+            contacts.c.psid,
+            contacts.c.last_user_message_at,
+            contacts.c.last_qualifying_action_at,
+            contacts.c.window_seconds,
+            contacts.c.blocked_at,
+            pages.c.id.label("page_ref"),
+            pages.c.page_id,
+            pages.c.app_id,
+            pages.c.timezone,
+            pages.c.human_agent_enabled,
+            pages.c.utility_enabled,
+            pages.c.one_time_notif_enabled,
+            pages.c.restricted_until,
+            pages.c.access_token_sealed,
+            latest.c.conversation_id,
+            conversations.c.thread_owner_app_id,
+        )
+        .select_from(
+            contacts.join(pages, pages.c.id == contacts.c.page_ref)
+            .outerjoin(latest, latest.c.contact_id == contacts.c.id)
+            .outerjoin(conversations, conversations.c.id == latest.c.conversation_id)
+        )
+        .where(contacts.c.id.in_(contact_ids), contacts.c.workspace_id == workspace_id)
+        .order_by(contacts.c.id)
+    )
+    return [SendTarget(**dict(row._mapping)) for row in conn.execute(query)]
+
+
+def insert_recipients(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+    values = list(rows)
+    if values:
+        conn.execute(broadcast_recipients.insert(), values)
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientResult:
+    id: int
+    contact_id: int
+    psid: str
+    mechanism: str | None
+    #: excluded, cancelled, or the message's status: queued, sent, delivered, read, failed
+    status: str
+    reason: str | None
+    message_id: int | None
+    mid: str | None
+    error_code: int | None
+
+
+def recipient_results(
+    conn: Connection, broadcast_id: int, *, after_id: int = 0, limit: int = 100
+) -> list[RecipientResult]:
+    query = (
+        sa.select(
+            broadcast_recipients.c.id,
+            broadcast_recipients.c.contact_id,
+            contacts.c.psid,
+            broadcast_recipients.c.mechanism,
+            broadcast_recipients.c.state,
+            broadcast_recipients.c.reason,
+            broadcast_recipients.c.message_id,
+            messages.c.status,
+            messages.c.mid,
+            messages.c.error_code,
+            messages.c.error_reason,
+        )
+        .select_from(
+            broadcast_recipients.join(
+                contacts, contacts.c.id == broadcast_recipients.c.contact_id
+            ).outerjoin(messages, messages.c.id == broadcast_recipients.c.message_id)
+        )
+        .where(
+            broadcast_recipients.c.broadcast_id == broadcast_id,
+            broadcast_recipients.c.id > after_id,
+        )
+        .order_by(broadcast_recipients.c.id)
+        .limit(limit)
+    )
+    found = []
+    for row in conn.execute(query):
+        queued = row.state == "queued" and row.status is not None
+        found.append(
+            RecipientResult(
+                id=int(row.id),
+                contact_id=int(row.contact_id),
+                psid=str(row.psid),
+                mechanism=row.mechanism,
+                status=str(row.status) if queued else str(row.state),
+                reason=(row.error_reason if queued else row.reason),
+                message_id=row.message_id,
+                mid=row.mid,
+                error_code=row.error_code,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    by_status: dict[str, int]
+    by_mechanism: dict[str, int]
+    excluded: dict[str, int]
+    failed: dict[str, int]
+    replied: int
+    quick_reply_taps: int
+    opted_out: int
+    #: When the first and the last message of the broadcast left (for the rate).
+    first_sent_at: datetime | None
+    last_sent_at: datetime | None
+
+
+def totals(
+    conn: Connection, broadcast: BroadcastRow, quick_reply_payloads: frozenset[str]
+) -> Totals:
+    """Counts by message status, mechanism, exclusion and failure reason; the reactions."""
+    r, m = broadcast_recipients, messages
+    joined = r.outerjoin(m, m.c.id == r.c.message_id)
+    mine = r.c.broadcast_id == broadcast.id
+    by_status: dict[str, int] = {}
+    by_mechanism: dict[str, int] = {}
+    excluded: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    grouped = conn.execute(
+        sa.select(
+            r.c.state, r.c.reason, r.c.mechanism, m.c.status, m.c.error_reason, sa.func.count()
+        )
+        .select_from(joined)
+        .where(mine)
+        .group_by(r.c.state, r.c.reason, r.c.mechanism, m.c.status, m.c.error_reason)
+    )
+    for state, reason, mechanism, status, error, count in grouped:
+        if state == "queued" and status is not None:
+            by_status[status] = by_status.get(status, 0) + count
+            if mechanism:
+                by_mechanism[mechanism] = by_mechanism.get(mechanism, 0) + count
+            if status == "failed":
+                key = error or "unknown"
+                failed[key] = failed.get(key, 0) + count
+        elif state == "excluded":
+            key = reason or "unknown"
+            excluded[key] = excluded.get(key, 0) + count
+        else:
+            by_status[state] = by_status.get(state, 0) + count
+    first_sent, last_sent = conn.execute(
+        sa.select(sa.func.min(m.c.sent_at), sa.func.max(m.c.sent_at))
+        .select_from(joined)
+        .where(mine)
+    ).one()
+    reached = (
+        sa.select(r.c.contact_id, r.c.message_id)
+        .select_from(joined)
+        .where(mine, m.c.sent_at.is_not(None))
+        .subquery()
+    )
+    # Messages are numbered as they are stored: an answer is stored after the broadcast.
+    answers = conn.execute(
+        sa.select(m.c.contact_id, m.c.content)
+        .select_from(m.join(reached, reached.c.contact_id == m.c.contact_id))
+        .where(m.c.direction == "in", m.c.id > reached.c.message_id)
+    ).all()
+    replied = {int(contact) for contact, _ in answers}
+    taps = sum(1 for _, content in answers if _tapped(content, quick_reply_payloads))
+    opted_out = 0
+    if broadcast.started_at is not None:
+        opted_out = int(
+            conn.execute(
+                sa.select(sa.func.count(sa.distinct(consent_events.c.contact_id)))
+                .select_from(consent_events.join(r, r.c.contact_id == consent_events.c.contact_id))
+                .where(
+                    mine,
+                    r.c.state == "queued",
+                    consent_events.c.action == "opt_out",
+                    consent_events.c.at >= broadcast.started_at,
+                )
+            ).scalar()
+            or 0
+        )
+    return Totals(
+        by_status=by_status,
+        by_mechanism=by_mechanism,
+        excluded=excluded,
+        failed=failed,
+        replied=len(replied),
+        quick_reply_taps=taps,
+        opted_out=opted_out,
+        first_sent_at=first_sent,
+        last_sent_at=last_sent,
+    )
+
+
+def _tapped(content: Any, payloads: frozenset[str]) -> bool:
+    if not payloads or not isinstance(content, dict):
+        return False
+    reply = content.get("quick_reply")
+    return isinstance(reply, dict) and reply.get("payload") in payloads
+
+
+def cancel_queued(conn: Connection, broadcast_id: int, now: datetime) -> list[int]:
+    """Take back the broadcast's messages the relay has not claimed; returns their ids."""
+    waiting = [
+        int(row.message_id)
+        for row in conn.execute(
+            sa.select(broadcast_recipients.c.message_id)
+            .select_from(
+                broadcast_recipients.join(
+                    outbox, outbox.c.message_id == broadcast_recipients.c.message_id
+                )
+            )
+            .where(broadcast_recipients.c.broadcast_id == broadcast_id, outbox.c.state == "pending")
+        )
+    ]
+    if not waiting:
+        return []
+    taken = [
+        int(row.message_id)
+        for row in conn.execute(
+            outbox.update()
+            .where(outbox.c.message_id.in_(waiting), outbox.c.state == "pending")
+            .values(state="dead", last_error="broadcast cancelled", claimed_until=None)
+            .returning(outbox.c.message_id)
+        )
+    ]
+    if taken:
+        conn.execute(
+            messages.update()
+            .where(messages.c.id.in_(taken), messages.c.status == "queued")
+            .values(status="failed", error_reason="The broadcast was cancelled before it left.")
+        )
+        conn.execute(
+            broadcast_recipients.update()
+            .where(broadcast_recipients.c.message_id.in_(taken))
+            .values(state="cancelled", reason="cancelled")
+        )
+    return taken
