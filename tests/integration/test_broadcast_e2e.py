@@ -37,41 +37,6 @@ async def all_say(stack: Stack, psids: list[str], text: str) -> None:
     await stack.settle(within=60)
 
 
-def contact_ids(stack: Stack, psids: list[str]) -> list[int]:
-    found = {row["psid"]: int(row["id"]) for row in stack.contacts()}
-    return [found[psid] for psid in psids]
-
-
-def opt_out_everything(stack: Stack, contacts: list[int]) -> None:
-    """The people said no to every topic (as the consent service records it)."""
-    now = stack.container.clock.now()
-    with stack.container.engine.begin() as conn:
-        for contact_id in contacts:
-            event = conn.execute(
-                tables.consent_events.insert().values(
-                    workspace_id=stack.workspace_id,
-                    contact_id=contact_id,
-                    topic="*",
-                    action="opt_out",
-                    at=now,
-                    channel="keyword",
-                    wording="",
-                    answer="STOP",
-                    detail={},
-                )
-            ).inserted_primary_key
-            assert event is not None
-            conn.execute(
-                tables.contact_consents.insert().values(
-                    contact_id=contact_id,
-                    topic="*",
-                    status="opted_out",
-                    changed_at=now,
-                    event_id=event[0],
-                )
-            )
-
-
 async def create_and_send(stack: Stack, name: str, text: str, **fields: Any) -> int:
     broadcast_id = await broadcasts.create_broadcast(
         stack.container,
@@ -129,7 +94,7 @@ async def test_a_broadcast_reaches_exactly_the_eligible_and_the_preview_matches(
     assert (first_status.sent, first_status.failed) == (360, 40)
     assert list(first_status.totals.failed.values()) == [40]
     assert "blocked the Page" in next(iter(first_status.totals.failed))
-    opt_out_everything(stack, contact_ids(stack, stopped))
+    await all_say(stack, stopped, "STOP")  # opts out of everything, with a confirmation
 
     main = await broadcasts.create_broadcast(
         stack.container,

@@ -43,9 +43,9 @@ from comptoir.domain.broadcasts import (
     eligibility,
     summarise,
 )
-from comptoir.domain.policy_model import Mechanism, TokenKind
+from comptoir.domain.policy_model import Mechanism
 from comptoir.services import broadcast_audience as audience_store
-from comptoir.services.broadcast_audience import AudiencePerson, StoredToken
+from comptoir.services.audience import AudienceFacts, audience_facts
 from comptoir.services.broadcast_message import (
     BroadcastError,
     BroadcastMessage,
@@ -59,6 +59,7 @@ from comptoir.services.send_command import (
     wire_message,
 )
 from comptoir.services.send_policy import conversation_state, intent_json, page_capabilities
+from comptoir.services.tokens import use_token
 from comptoir.storage import broadcasts as store
 from comptoir.storage.broadcasts import BroadcastRow, Totals
 from comptoir.storage.outbound import SendTarget, insert_outbound, open_conversation
@@ -168,7 +169,7 @@ async def create_broadcast(container: Container, new: NewBroadcast) -> int:
                 if saved is None:
                     raise InvalidBroadcastError("segment_id", "no such segment in this workspace")
                 audience = dict(saved.filter or {})
-            audience_store.audience_query(new.workspace_id, new.page_ref, audience)
+            audience_store.audience_query(new.workspace_id, new.page_ref, audience, now)
             return store.insert_broadcast(
                 conn,
                 workspace_id=new.workspace_id,
@@ -203,7 +204,8 @@ def _load(conn: Connection, workspace_id: int, broadcast_id: int) -> BroadcastRo
 class Decided:
     target: SendTarget
     result: Eligibility
-    token: StoredToken | None = None
+    #: The stored token the engine picked (token mechanisms only).
+    token_id: int | None = None
 
 
 def _decide_batch(
@@ -215,20 +217,24 @@ def _decide_batch(
     now: datetime,
 ) -> list[Decided]:
     targets = store.load_targets(conn, row.workspace_id, contact_ids)
-    facts = audience_store.people(conn, box, contact_ids, row.topic)
+    facts = audience_facts(conn, box, contact_ids, row.topic, now)
     decided = []
     for target in targets:
-        person = facts.get(target.contact_id) or AudiencePerson(ConsentAnswer.UNKNOWN)
-        state = replace(
-            conversation_state(target), tokens=tuple(token.policy for token in person.tokens)
-        )
-        result = eligibility(spec, Person(state, person.consent), page_capabilities(target), now)
-        token = None
+        person = facts.get(target.contact_id) or AudienceFacts(target.contact_id, False, False)
+        state = replace(conversation_state(target), tokens=person.policy_tokens)
+        result = eligibility(spec, Person(state, _consent(person)), page_capabilities(target), now)
+        token_id = None
         if isinstance(result, Eligible) and result.decision.recipient_value is not None:
             value = result.decision.recipient_value
-            token = next((t for t in person.tokens if t.policy.token == value), None)
-        decided.append(Decided(target, result, token))
+            token_id = next((t.id for t in person.tokens if t.token == value), None)
+        decided.append(Decided(target, result, token_id))
     return decided
+
+
+def _consent(facts: AudienceFacts) -> ConsentAnswer:
+    if facts.opted_out:
+        return ConsentAnswer.NO
+    return ConsentAnswer.YES if facts.opted_in else ConsentAnswer.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +288,13 @@ def _audience_now(
     after = 0
     while True:
         ids = audience_store.audience_ids(
-            conn, row.workspace_id, row.page_ref, row.audience, after=after, limit=batch
+            conn,
+            row.workspace_id,
+            row.page_ref,
+            row.audience,
+            row.started_at or now,
+            after=after,
+            limit=batch,
         )
         if not ids:
             break
@@ -449,6 +461,43 @@ def step(container: Container, broadcast_id: int, *, batch: int, window: int) ->
         return StepResult()
 
 
+def _queue(
+    conn: Connection,
+    row: BroadcastRow,
+    message: BroadcastMessage,
+    wire: Any,
+    target: SendTarget,
+    result: Eligible,
+    now: datetime,
+) -> int:
+    """Write the person's message and its outbox row (bulk priority); returns its id."""
+    decision = result.decision
+    command = message.command(
+        row.workspace_id,
+        target.contact_id,
+        promotional=row.promotional,
+        mechanism=decision.mechanism,
+        token=decision.recipient_value,
+    )
+    conversation_id = target.conversation_id or open_conversation(conn, target, now)
+    written = insert_outbound(
+        conn,
+        target,
+        conversation_id=conversation_id,
+        author_kind="broadcast",
+        author_name=row.name,
+        text=message.text,
+        content={**stored_content(command, decision), "broadcast_id": row.id},
+        messaging_type=decision.messaging_type.value if decision.messaging_type else None,
+        tag=decision.tag,
+        request=send_api_body(wire, decision, target.psid),
+        intent=intent_json(policy_request(command)),
+        priority=1,
+        now=now,
+    )
+    return written.message_id
+
+
 def _write_batch(
     conn: Connection, box: SecretBox, row: BroadcastRow, now: datetime, batch: int, window: int
 ) -> StepResult:
@@ -456,7 +505,13 @@ def _write_batch(
     if room <= 0:
         return StepResult()
     ids = audience_store.audience_ids(
-        conn, row.workspace_id, row.page_ref, row.audience, after=row.cursor, limit=room
+        conn,
+        row.workspace_id,
+        row.page_ref,
+        row.audience,
+        row.started_at or now,
+        after=row.cursor,
+        limit=room,
     )
     if not ids:
         if store.still_queued(conn, row.id) == 0:
@@ -469,14 +524,7 @@ def _write_batch(
     recipients: list[dict[str, Any]] = []
     queued = 0
     for decided in _decide_batch(conn, box, row, spec, ids, now):
-        target, result, token = decided.target, decided.result, decided.token
-        if (
-            isinstance(result, Eligible)
-            and token is not None
-            and not audience_store.reserve_token(conn, token, result.mechanism, now)
-        ):
-            one_time = token.policy.kind is TokenKind.ONE_TIME
-            result = Excluded(Exclusion.TOKEN_USED if one_time else Exclusion.TOKEN_TOO_SOON)
+        target, result = decided.target, decided.result
         base = {
             "broadcast_id": row.id,
             "contact_id": target.contact_id,
@@ -486,43 +534,28 @@ def _write_batch(
             "message_id": None,
             "token_id": None,
         }
-        if isinstance(result, Excluded):
-            recipients.append({**base, "state": "excluded", "reason": result.reason.value})
-            continue
-        decision = result.decision
-        command = message.command(
-            row.workspace_id,
-            target.contact_id,
-            promotional=row.promotional,
-            mechanism=decision.mechanism,
-            token=decision.recipient_value,
-        )
-        conversation_id = target.conversation_id or open_conversation(conn, target, now)
-        written = insert_outbound(
-            conn,
-            target,
-            conversation_id=conversation_id,
-            author_kind="broadcast",
-            author_name=row.name,
-            text=message.text,
-            content={**stored_content(command, decision), "broadcast_id": row.id},
-            messaging_type=decision.messaging_type.value if decision.messaging_type else None,
-            tag=decision.tag,
-            request=send_api_body(wire, decision, target.psid),
-            intent=intent_json(policy_request(command)),
-            priority=1,
-            now=now,
-        )
-        queued += 1
-        recipients.append(
-            {
-                **base,
-                "state": "queued",
-                "mechanism": decision.mechanism.value,
-                "message_id": written.message_id,
-                "token_id": token.id if token is not None else None,
-            }
-        )
+        if isinstance(result, Eligible):
+            message_id = _queue(conn, row, message, wire, target, result, now)
+            if decided.token_id is not None and not use_token(
+                conn, decided.token_id, now, mechanism=result.mechanism, message_id=message_id
+            ):
+                # Spent since we looked (another sender): the message never existed.
+                store.delete_queued(conn, message_id)
+                one_time = result.mechanism is Mechanism.ONE_TIME_NOTIFICATION
+                result = Excluded(Exclusion.TOKEN_USED if one_time else Exclusion.TOKEN_TOO_SOON)
+            else:
+                queued += 1
+                recipients.append(
+                    {
+                        **base,
+                        "state": "queued",
+                        "mechanism": result.mechanism.value,
+                        "message_id": message_id,
+                        "token_id": decided.token_id,
+                    }
+                )
+                continue
+        recipients.append({**base, "state": "excluded", "reason": result.reason.value})
     store.insert_recipients(conn, recipients)
     moved = store.advance_cursor(
         conn,
@@ -654,8 +687,10 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def _audience_size(conn: Connection, row: BroadcastRow) -> int:
-    query = audience_store.audience_query(row.workspace_id, row.page_ref, row.audience)
+def _audience_size(conn: Connection, row: BroadcastRow, now: datetime) -> int:
+    query = audience_store.audience_query(
+        row.workspace_id, row.page_ref, row.audience, row.started_at or now
+    )
     value = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
     return int(value or 0)
 
@@ -666,7 +701,9 @@ async def status(container: Container, workspace_id: int, broadcast_id: int) -> 
         with container.engine.connect() as conn:
             row = _load(conn, workspace_id, broadcast_id)
             payloads = parse_message(row.message).quick_reply_payloads
-            return Status(row, store.totals(conn, row, payloads), _audience_size(conn, row), now)
+            return Status(
+                row, store.totals(conn, row, payloads), _audience_size(conn, row, now), now
+            )
 
     return await anyio.to_thread.run_sync(run)
 

@@ -414,6 +414,12 @@ def _tapped(content: Any, payloads: frozenset[str]) -> bool:
     return isinstance(reply, dict) and reply.get("payload") in payloads
 
 
+def delete_queued(conn: Connection, message_id: int) -> None:
+    """Undo a message written in this transaction (its token could not be reserved)."""
+    conn.execute(outbox.delete().where(outbox.c.message_id == message_id))
+    conn.execute(messages.delete().where(messages.c.id == message_id))
+
+
 def cancel_queued(conn: Connection, broadcast_id: int, now: datetime) -> list[int]:
     """Take back the broadcast's messages the relay has not claimed; returns their ids."""
     waiting = [
