@@ -3,13 +3,15 @@ its confirmation, opt-in tokens stored from the webhook, Meta's stop and resume.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from comptoir.services.sending import Attachment, SendMessage, send_message
+from comptoir.domain.policy_model import BlockCode, Mechanism
+from comptoir.services.sending import Attachment, SendError, SendMessage, send_message
 from comptoir.storage import tables
 from tests.automation.support import bot_texts, configure
 from tests.automation.support import settle as settle_automation
@@ -152,8 +154,10 @@ async def test_an_english_stop_word_is_confirmed_in_english_even_without_automat
     assert consents(stack, other) == {}
 
 
-async def _optin_request(stack: Stack, title: str, payload: str) -> str:
-    """Comptoir sends a notification_messages opt-in request; its mid once sent."""
+async def _optin_request(
+    stack: Stack, title: str, payload: str, kind: str = "notification_messages"
+) -> str:
+    """Comptoir sends an opt-in request (``kind``: its template type); its mid once sent."""
     command = SendMessage(
         workspace_id=stack.workspace_id,
         contact_id=contact_id(stack),
@@ -161,7 +165,7 @@ async def _optin_request(stack: Stack, title: str, payload: str) -> str:
         attachment=Attachment(
             "template",
             payload={
-                "template_type": "notification_messages",
+                "template_type": kind,
                 "title": title,
                 "payload": payload,
             },
@@ -223,3 +227,55 @@ async def test_stop_stops_every_token_of_the_person(stack: Stack) -> None:
         statuses = conn.execute(sa.select(tables.notification_tokens.c.status)).scalars().all()
     assert statuses == ["stopped"]
     assert consents(stack) == {"promotions": "opted_out", "*": "opted_out"}
+
+
+async def test_a_one_time_token_carries_one_message_even_when_asked_twice_at_once(
+    stack: Stack,
+) -> None:
+    await stack.configure({"features": {"one_time_notifications": True}})
+    with stack.container.engine.begin() as conn:
+        conn.execute(
+            tables.pages.update()
+            .where(tables.pages.c.id == stack.page.page_ref)
+            .values(one_time_notif_enabled=True)
+        )
+    await stack.customer_says("Bonjour")
+    mid = await _optin_request(stack, "Retour en stock", "restock", "one_time_notif_req")
+    token = str((await stack.act({"type": "optin", "message_id": mid}))["token"])
+    await stack.settle()
+    (stored,) = rows(stack.container, tables.notification_tokens)
+    assert (stored["kind"], stored["topic"]) == ("one_time", "restock")
+    await stack.advance(2 * 86400)  # the window is closed: only the token can reach them
+
+    def command() -> SendMessage:
+        return SendMessage(
+            workspace_id=stack.workspace_id,
+            contact_id=contact_id(stack),
+            author_kind="bot",
+            text="La robe Lina est de retour en stock.",
+            mechanism=Mechanism.ONE_TIME_NOTIFICATION,
+        )
+
+    async def attempt() -> bool:
+        try:
+            return (await send_message(stack.container, command())).accepted
+        except SendError:
+            return False
+
+    outcomes = await asyncio.gather(*(attempt() for _ in range(4)))
+    assert sorted(outcomes) == [False, False, False, True]
+    later = await send_message(stack.container, command())
+    assert not later.accepted
+    assert getattr(later.decision, "code", None) is BlockCode.TOKEN_USED
+    await settle(stack)
+    carried = [
+        record
+        for record in await stack.sent()
+        if record["request"].get("recipient", {}).get("one_time_notif_token") == token
+    ]
+    assert len(carried) == 1, (
+        [(m["id"], m["status"], m["error_reason"]) for m in stack.messages()],
+        [r["request"].get("recipient") for r in await stack.sent()],
+    )
+    (used,) = rows(stack.container, tables.notification_tokens)
+    assert (used["status"], used["uses"]) == ("used", 1)
