@@ -88,4 +88,26 @@ async def test_a_replayed_stop_message_is_recorded_once(webhook_harness: Webhook
     assert states(webhook_harness) == {"*": "opted_out"}
     events = webhook_harness.rows(tables.consent_events)
     assert len(events) == 1
-    assert events[0]["detail"]["message_id"] == webhook_harness.rows(tables.messages)[0]["id"]
+    inbound = webhook_harness.rows(tables.messages, tables.messages.c.direction == "in")
+    assert events[0]["detail"]["message_id"] == inbound[0]["id"]
+    # one confirmation, through the sending path
+    (confirmation,) = webhook_harness.rows(tables.messages, tables.messages.c.direction == "out")
+    assert confirmation["author_kind"] == "system"
+    assert confirmation["text"].startswith("C'est noté")
+
+
+async def test_a_stop_on_standby_counts_but_is_not_confirmed_by_us(
+    webhook_harness: WebhookHarness,
+) -> None:
+    event = {
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE},
+        "timestamp": 1780308000000,
+        "message": {"mid": "m_stop_2", "text": "ARRÊT"},
+    }
+    response = await webhook_harness.post(webhook_harness.body(event, standby=True))
+    assert response.status_code == 200
+    await webhook_harness.settle()
+    assert states(webhook_harness) == {"*": "opted_out"}
+    outgoing = webhook_harness.rows(tables.messages, tables.messages.c.direction == "out")
+    assert outgoing == []

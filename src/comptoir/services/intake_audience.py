@@ -2,7 +2,8 @@
 
 - A customer's typed message that is a stop request (``domain.consent.is_stop_request``)
   opts the contact out of everything (``consent.stop_everything``); the confirmation is sent
-  after commit (``BatchOutcome.stops``).
+  after commit (``BatchOutcome.stops``), unless the message came on standby (another app
+  holds the thread and answers it; the opt-out counts all the same).
 - A ``notification_messages`` or one-time opt-in stores its token, sealed
   (``storage.tokens``), and records an opt-in to the token's topic; "STOP NOTIFICATIONS"
   stops that token and records an opt-out of its topic (channel ``meta_stop``); "RESUME
@@ -59,10 +60,7 @@ class StoredInbound:
 def is_stop_message(item: Item) -> bool:
     """A typed stop request (a tapped quick reply is an answer, never a stop request)."""
     return (
-        item.kind == "message"
-        and not item.standby
-        and "quick_reply" not in item.content
-        and is_stop_request(item.text)
+        item.kind == "message" and "quick_reply" not in item.content and is_stop_request(item.text)
     )
 
 
@@ -96,6 +94,8 @@ def apply_audience(
         stop_everything(
             conn, stored.contact_id, item.at, how, workspace_id=stored.page.workspace_id
         )
+        if item.standby:
+            continue  # another app holds the thread: it answers, the opt-out still counts
         stops.append(
             StopRequest(
                 workspace_id=stored.page.workspace_id,
