@@ -40,6 +40,8 @@ NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
         "Me désinscrire",
         "DESINSCRIPTION",
         "opt-out",
+        "Désabonne-moi",
+        "stop pub",
         "🛑 stop 🛑",
     ],
 )
@@ -57,6 +59,7 @@ def test_stop_words_as_a_whole_message_are_stop_requests(text: str) -> None:
         "arrêt de bus ?",
         "non",
         "stopper",
+        "cancel",
         "STOP " * 20,
     ],
 )

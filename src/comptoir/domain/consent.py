@@ -43,7 +43,8 @@ class ConsentChannel(StrEnum):
 
 
 #: Whole messages that opt out of everything (normalised: upper case, no accents, single
-#: spaces, no punctuation). English, French and the usual short forms.
+#: spaces, no punctuation). English, French and the usual short forms. CANCEL, END and QUIT
+#: are left out on purpose: in a conversation they usually mean an order or a question.
 STOP_WORDS: frozenset[str] = frozenset(
     {
         "STOP",
@@ -69,6 +70,12 @@ STOP_WORDS: frozenset[str] = frozenset(
         "DESINSCRIPTION",
         "ME DESINSCRIRE",
         "SE DESINSCRIRE",
+        "DESABONNE MOI",
+        "DESINSCRIS MOI",
+        "STOP PUB",
+        "STOP PUBS",
+        "STOP PROMO",
+        "STOP PROMOS",
     }
 )
 
@@ -86,7 +93,9 @@ STOP_CONFIRMATION: Mapping[str, str] = {
 #: The language of the confirmation when the stop word says nothing and the locale is unknown.
 DEFAULT_LANGUAGE = "fr"
 _FRENCH_WORDS = frozenset(
-    word for word in STOP_WORDS if word.startswith(("ARRET", "DES", "ME ", "SE ", "STOP TOUT"))
+    word
+    for word in STOP_WORDS
+    if word.startswith(("ARRET", "DES", "ME ", "SE ", "STOP TOUT", "STOP PUB"))
 )
 _ENGLISH_WORDS = frozenset(
     word for word in STOP_WORDS if word.startswith(("UNSUB", "OPT", "STOP ALL", "STOPALL"))
