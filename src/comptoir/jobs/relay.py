@@ -80,6 +80,7 @@ class OutboxRelay:
             retry=self.config.retry,
             open_token=TokenOpener(container.secrets.open),
             rng=rng or random.Random(),  # noqa: S311 - jitter, not security
+            before_bulk_call=CallMarker(container),
         )
         self._name = secrets.token_hex(6)
         self._claims = itertools.count(1)
@@ -304,6 +305,47 @@ class OutboxRelay:
             unknown_since=claim.unknown_since,
             error=f"internal error: {type(exc).__name__}",
         )
+
+
+class CallMarker:
+    """Marks bulk rows as "call starting" (``storage.outbox.mark_calling``) before their Send
+    API call, in one transaction for every row that reached that point meanwhile. A relay
+    that dies leaves rows it held; only marked ones may have reached Meta (a broadcast's
+    message is never sent again after that, see ``delivery``)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self._waiting: list[tuple[store.ClaimedSend, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def __call__(self, claim: store.ClaimedSend) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((claim, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the other sends that are ready join this write
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            now = self.container.clock.now()
+            claims = [(claim.outbox_id, claim.claim_token) for claim, _ in batch]
+
+            def write(claims: list[tuple[int, str]] = claims, now: datetime = now) -> None:
+                with self.container.engine.begin() as conn:
+                    store.mark_calling(conn, claims, now)
+
+            try:
+                await anyio.to_thread.run_sync(write)
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def _apply(conn: Any, result: Result, now: Any) -> str | None:
