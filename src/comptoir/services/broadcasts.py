@@ -62,7 +62,7 @@ from comptoir.services.send_policy import conversation_state, intent_json, page_
 from comptoir.services.tokens import use_token
 from comptoir.storage import broadcasts as store
 from comptoir.storage.broadcasts import BroadcastRow, Totals
-from comptoir.storage.outbound import SendTarget, insert_outbound, open_conversation
+from comptoir.storage.outbound import SendTarget
 from comptoir.storage.tables import pages, segments
 
 log = logging.getLogger(__name__)
@@ -461,16 +461,10 @@ def step(container: Container, broadcast_id: int, *, batch: int, window: int) ->
         return StepResult()
 
 
-def _queue(
-    conn: Connection,
-    row: BroadcastRow,
-    message: BroadcastMessage,
-    wire: Any,
-    target: SendTarget,
-    result: Eligible,
-    now: datetime,
-) -> int:
-    """Write the person's message and its outbox row (bulk priority); returns its id."""
+def _outbound(
+    row: BroadcastRow, message: BroadcastMessage, wire: Any, target: SendTarget, result: Eligible
+) -> store.Outbound:
+    """The person's message as the sending path would write it (bulk priority)."""
     decision = result.decision
     command = message.command(
         row.workspace_id,
@@ -479,23 +473,14 @@ def _queue(
         mechanism=decision.mechanism,
         token=decision.recipient_value,
     )
-    conversation_id = target.conversation_id or open_conversation(conn, target, now)
-    written = insert_outbound(
-        conn,
-        target,
-        conversation_id=conversation_id,
-        author_kind="broadcast",
-        author_name=row.name,
-        text=message.text,
+    return store.Outbound(
+        target=target,
         content={**stored_content(command, decision), "broadcast_id": row.id},
         messaging_type=decision.messaging_type.value if decision.messaging_type else None,
         tag=decision.tag,
         request=send_api_body(wire, decision, target.psid),
         intent=intent_json(policy_request(command)),
-        priority=1,
-        now=now,
     )
-    return written.message_id
 
 
 def _write_batch(
@@ -521,10 +506,20 @@ def _write_batch(
     message = parse_message(row.message)
     spec = _spec(row, message)
     wire = wire_message(message.command(row.workspace_id, 0))
+    decided = _decide_batch(conn, box, row, spec, ids, now)
+    eligible = [(d, r) for d in decided if isinstance(r := d.result, Eligible)]
+    message_ids = store.insert_outbound_many(
+        conn,
+        [_outbound(row, message, wire, d.target, r) for d, r in eligible],
+        author_name=row.name,
+        text=message.text,
+        now=now,
+    )
+    queued_for = {d.target.contact_id: m for (d, _), m in zip(eligible, message_ids, strict=True)}
     recipients: list[dict[str, Any]] = []
     queued = 0
-    for decided in _decide_batch(conn, box, row, spec, ids, now):
-        target, result = decided.target, decided.result
+    for item in decided:
+        target, result = item.target, item.result
         base = {
             "broadcast_id": row.id,
             "contact_id": target.contact_id,
@@ -535,9 +530,9 @@ def _write_batch(
             "token_id": None,
         }
         if isinstance(result, Eligible):
-            message_id = _queue(conn, row, message, wire, target, result, now)
-            if decided.token_id is not None and not use_token(
-                conn, decided.token_id, now, mechanism=result.mechanism, message_id=message_id
+            message_id = queued_for[target.contact_id]
+            if item.token_id is not None and not use_token(
+                conn, item.token_id, now, mechanism=result.mechanism, message_id=message_id
             ):
                 # Spent since we looked (another sender): the message never existed.
                 store.delete_queued(conn, message_id)
@@ -551,7 +546,7 @@ def _write_batch(
                         "state": "queued",
                         "mechanism": result.mechanism.value,
                         "message_id": message_id,
-                        "token_id": decided.token_id,
+                        "token_id": item.token_id,
                     }
                 )
                 continue

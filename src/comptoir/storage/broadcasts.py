@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.outbound import SendTarget
+from comptoir.storage.outbound import SendTarget, metadata_for
 from comptoir.storage.tables import (
     broadcast_recipients,
     broadcasts,
@@ -241,6 +241,114 @@ def load_targets(
         .order_by(contacts.c.id)
     )
     return [SendTarget(**dict(row._mapping)) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One broadcast message to write: who, and the columns that differ per person."""
+
+    target: SendTarget
+    content: dict[str, Any]
+    messaging_type: str | None
+    tag: str | None
+    request: dict[str, Any]
+    intent: dict[str, Any]
+
+
+def insert_outbound_many(
+    conn: Connection,
+    items: Sequence[Outbound],
+    *,
+    author_name: str,
+    text: str | None,
+    now: datetime,
+) -> list[int]:
+    """Write the messages (``queued``) and their outbox rows (bulk priority) of a batch in a
+    few statements, opening a conversation for people who have none; returns the message
+    ids in the order of ``items``. Same rows as ``storage.outbound.insert_outbound``."""
+    if not items:
+        return []
+    missing = [item.target for item in items if item.target.conversation_id is None]
+    opened: dict[int, int] = {}
+    if missing:
+        created = conn.execute(
+            conversations.insert().returning(conversations.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "workspace_id": target.workspace_id,
+                    "page_ref": target.page_ref,
+                    "contact_id": target.contact_id,
+                    "status": "open",
+                    "last_activity_at": now,
+                    "created_at": now,
+                }
+                for target in missing
+            ],
+        ).scalars()
+        opened = {
+            target.contact_id: int(new_id) for target, new_id in zip(missing, created, strict=True)
+        }
+    conversation_ids = [
+        item.target.conversation_id or opened[item.target.contact_id] for item in items
+    ]
+    message_ids = [
+        int(value)
+        for value in conn.execute(
+            messages.insert().returning(messages.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "workspace_id": item.target.workspace_id,
+                    "page_ref": item.target.page_ref,
+                    "conversation_id": conversation_id,
+                    "contact_id": item.target.contact_id,
+                    "direction": "out",
+                    "author_kind": "broadcast",
+                    "author_name": author_name,
+                    "text": text,
+                    "content": item.content,
+                    "status": "queued",
+                    "messaging_type": item.messaging_type,
+                    "tag": item.tag,
+                    "created_at": now,
+                }
+                for item, conversation_id in zip(items, conversation_ids, strict=True)
+            ],
+        ).scalars()
+    ]
+    outbox_rows = []
+    for item, message_id in zip(items, message_ids, strict=True):
+        body = dict(item.request)
+        if isinstance(body.get("message"), dict):
+            body["message"] = {**body["message"], "metadata": metadata_for(message_id)}
+        outbox_rows.append(
+            {
+                "message_id": message_id,
+                "page_ref": item.target.page_ref,
+                "priority": 1,
+                "state": "pending",
+                "attempts": 0,
+                "available_at": now,
+                "request": body,
+                "intent": item.intent,
+                "resends": 0,
+                "created_at": now,
+            }
+        )
+    conn.execute(outbox.insert(), outbox_rows)
+    existing = sorted(
+        {
+            c
+            for item, c in zip(items, conversation_ids, strict=True)
+            if item.target.conversation_id is not None
+        }
+    )
+    if existing:
+        conn.execute(
+            conversations.update()
+            .where(conversations.c.id.in_(existing), conversations.c.last_activity_at < now)
+            .values(last_activity_at=now)
+        )
+    return message_ids
 
 
 def insert_recipients(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
