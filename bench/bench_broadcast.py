@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -254,7 +255,10 @@ def main() -> int:
         stop_process(process, 10)
     limited_share = results["limited"] / META_LIMIT
     unlimited_share = results["unlimited"] / results["plain"] if results["plain"] else 0.0
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"subscribers                        {SUBSCRIBERS}")
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end (shared cores")
+    print("  slow every rate below alike; the ratio in (b) is what compares)")
     print(f"start (preview of everyone)        {results['start_seconds']:8.1f} s")
     print(
         f"(a) limit on:  broadcast rate      {results['limited']:8.1f} /s over "
