@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from comptoir.jobs.broadcasts import worker_of
+from comptoir.jobs.broadcasts import BroadcastConfig, worker_of
+from comptoir.jobs.relay import relay_of
 from comptoir.services import broadcasts
 from comptoir.services.broadcasts import NewBroadcast
 from comptoir.storage import tables
-from tests.integration.test_broadcast_e2e import all_say, crowd, wait_done
-from tests.support.stack import Stack
+from tests.integration.test_broadcast_e2e import all_say, crowd, received, wait_done
+from tests.integration.test_broadcast_restart import slow_down
+from tests.support.stack import Stack, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -110,3 +112,53 @@ async def test_a_scheduled_broadcast_waits_for_its_time_in_the_pages_zone(stack:
     await wait_done(stack, broadcast_id)
     (sent,) = [m for m in stack.messages() if m["author_kind"] == "broadcast"]
     assert sent["text"] == "See you at noon."
+
+
+async def test_pause_holds_it_and_cancel_takes_back_what_has_not_left(stack: Stack) -> None:
+    await stack.configure({"rate_limits": {"enabled": False}})
+    everyone = [stack.customer, *await crowd(stack, 119)]
+    await all_say(stack, everyone, "Hello")
+    slow_down(stack.container, per_second=20)
+    worker = worker_of(stack.container)
+    assert worker is not None
+    # More waiting in the outbox than the relay holds at once (64): some can be taken back.
+    worker.config = BroadcastConfig(poll_interval=0.05, batch=50, window=100)
+    broadcast_id = await broadcasts.create_broadcast(
+        stack.container,
+        NewBroadcast(
+            workspace_id=stack.workspace_id,
+            page_ref=stack.page.page_ref,
+            name="Slow",
+            message={"text": "A slow one."},
+        ),
+    )
+    await broadcasts.start(stack.container, stack.workspace_id, broadcast_id)
+    await wait_for(lambda: sent_count(stack) >= 5, what="the first sends")
+
+    paused = await broadcasts.pause(stack.container, stack.workspace_id, broadcast_id)
+    assert paused.state == "paused"
+    held = paused.examined
+    assert await worker.run_once() == 0  # nothing more is handed to the relay
+    resumed = await broadcasts.resume(stack.container, stack.workspace_id, broadcast_id)
+    assert resumed.state == "sending"
+    cancelled = await broadcasts.cancel(stack.container, stack.workspace_id, broadcast_id)
+    assert cancelled.state == "cancelled"
+    relay = relay_of(stack.container)
+    assert relay is not None
+    await relay.wait_idle()
+    await stack.settle()
+
+    status = await broadcasts.status(stack.container, stack.workspace_id, broadcast_id)
+    totals = status.to_json()["totals"]
+    got = received(await stack.sent(), "A slow one.")
+    assert totals["sent"] == len(got) < len(everyone)
+    assert totals["cancelled"] > 0
+    assert totals["sent"] + totals["cancelled"] + totals["failed"] == status.broadcast.queued
+    assert held <= status.broadcast.examined < len(everyone)
+    assert max(got.values()) == 1
+
+
+def sent_count(stack: Stack) -> int:
+    return sum(
+        1 for m in stack.messages() if m["author_kind"] == "broadcast" and m["status"] != "queued"
+    )
