@@ -7,6 +7,8 @@ import asyncio
 
 import pytest
 
+from comptoir.jobs.broadcasts import worker_of
+from comptoir.jobs.relay import relay_of
 from comptoir.services import broadcasts
 from comptoir.services.broadcasts import NewBroadcast
 from comptoir.services.sending import Attachment, SendMessage, send_message
@@ -100,3 +102,48 @@ async def test_a_one_time_token_carries_one_broadcast_even_when_two_want_it(
     third = await broadcasts.create_broadcast(stack.container, new("Third"))
     later = await broadcasts.preview(stack.container, stack.workspace_id, third)
     assert later.audience.excluded == {"token_used": 1}
+
+
+async def test_cancelling_gives_back_the_tokens_of_messages_that_had_not_left(
+    stack: Stack,
+) -> None:
+    await one_time_token(stack)
+    await stack.advance(2 * 86400)
+    relay = relay_of(stack.container)
+    assert relay is not None
+    await relay.aclose()  # nothing leaves: the message waits in the outbox
+    broadcast_id = await broadcasts.create_broadcast(
+        stack.container,
+        NewBroadcast(
+            workspace_id=stack.workspace_id,
+            page_ref=stack.page.page_ref,
+            name="Held",
+            message={"text": "Held back."},
+            mode="token",
+        ),
+    )
+    await broadcasts.start(stack.container, stack.workspace_id, broadcast_id)
+    worker = worker_of(stack.container)
+    assert worker is not None
+    await worker.run_once()
+    (reserved,) = rows(stack.container, tables.notification_tokens)
+    assert (reserved["status"], reserved["uses"]) == ("used", 1)
+
+    await broadcasts.cancel(stack.container, stack.workspace_id, broadcast_id)
+
+    (given_back,) = rows(stack.container, tables.notification_tokens)
+    assert (given_back["status"], given_back["uses"]) == ("active", 0)
+    status = await broadcasts.status(stack.container, stack.workspace_id, broadcast_id)
+    assert status.totals.by_status == {"cancelled": 1}
+    again = await broadcasts.create_broadcast(
+        stack.container,
+        NewBroadcast(
+            workspace_id=stack.workspace_id,
+            page_ref=stack.page.page_ref,
+            name="Again",
+            message={"text": "Now."},
+            mode="token",
+        ),
+    )
+    preview = await broadcasts.preview(stack.container, stack.workspace_id, again)
+    assert preview.audience.by_mechanism == {"one_time_notification": 1}

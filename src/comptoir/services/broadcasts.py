@@ -59,7 +59,7 @@ from comptoir.services.send_command import (
     wire_message,
 )
 from comptoir.services.send_policy import conversation_state, intent_json, page_capabilities
-from comptoir.services.tokens import use_token
+from comptoir.services.tokens import give_back, use_token
 from comptoir.storage import broadcasts as store
 from comptoir.storage.broadcasts import BroadcastRow, Totals
 from comptoir.storage.outbound import SendTarget
@@ -413,7 +413,8 @@ async def _move(
             if not store.change_state(conn, row.id, sources, target, now, **extra):
                 raise BroadcastStateError(f"the broadcast is {row.state}: it cannot {verb}")
             if target == "cancelled":
-                store.cancel_queued(conn, row.id, now)
+                for message_id, token_id in store.cancel_queued(conn, row.id, now):
+                    give_back(conn, token_id, message_id)  # the token was never spent
             return _load(conn, workspace_id, broadcast_id)
 
     return await anyio.to_thread.run_sync(run)
@@ -457,7 +458,8 @@ def step(container: Container, broadcast_id: int, *, batch: int, window: int) ->
                 if current is None or current.state != "sending":
                     return StepResult()
             return _write_batch(conn, container.secrets, current, now, batch, window)
-    except _LostRaceError:
+    except (_LostRaceError, sa.exc.IntegrityError):
+        # Another worker wrote this batch first (the unique key backs the cursor check).
         return StepResult()
 
 
@@ -503,6 +505,8 @@ def _write_batch(
             store.change_state(conn, row.id, ("sending",), "done", now, finished_at=now)
             return StepResult(finished=True)
         return StepResult()
+    if not store.claim_batch(conn, row, cursor=ids[-1], now=now):
+        raise _LostRaceError
     message = parse_message(row.message)
     spec = _spec(row, message)
     wire = wire_message(message.command(row.workspace_id, 0))
@@ -552,17 +556,13 @@ def _write_batch(
                 continue
         recipients.append({**base, "state": "excluded", "reason": result.reason.value})
     store.insert_recipients(conn, recipients)
-    moved = store.advance_cursor(
+    store.count_batch(
         conn,
-        row,
-        cursor=ids[-1],
+        row.id,
         examined=len(recipients),
         queued=queued,
         excluded=len(recipients) - queued,
-        now=now,
     )
-    if not moved:
-        raise _LostRaceError
     return StepResult(queued=queued, examined=len(recipients))
 
 

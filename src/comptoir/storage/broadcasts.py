@@ -2,8 +2,9 @@
 
 Every function takes the caller's ``Connection`` and never commits: the broadcast worker
 writes a batch of recipient rows, their messages and outbox rows, and moves the broadcast's
-``cursor``, in one transaction (``services.broadcasts``). ``advance_cursor`` is conditional
-on the cursor the batch started from, so two workers never both write the same batch; the
+``cursor``, in one transaction (``services.broadcasts``). ``claim_batch`` moves the cursor
+first, on the condition that it is still where the batch started, so two workers never both
+write the same batch; the
 unique (broadcast, contact) key would refuse it anyway.
 """
 
@@ -139,17 +140,9 @@ def change_state(
     return bool(result.rowcount)
 
 
-def advance_cursor(
-    conn: Connection,
-    broadcast: BroadcastRow,
-    *,
-    cursor: int,
-    examined: int,
-    queued: int,
-    excluded: int,
-    now: datetime,
-) -> bool:
-    """Record a written batch; False when another worker moved the broadcast first."""
+def claim_batch(conn: Connection, broadcast: BroadcastRow, *, cursor: int, now: datetime) -> bool:
+    """Move the cursor past a batch before writing it; False when another worker moved it
+    first (the statement waits for that worker's transaction, then finds another cursor)."""
     result = conn.execute(
         broadcasts.update()
         .where(
@@ -157,15 +150,23 @@ def advance_cursor(
             broadcasts.c.cursor == broadcast.cursor,
             broadcasts.c.state == "sending",
         )
+        .values(cursor=cursor, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def count_batch(
+    conn: Connection, broadcast_id: int, *, examined: int, queued: int, excluded: int
+) -> None:
+    conn.execute(
+        broadcasts.update()
+        .where(broadcasts.c.id == broadcast_id)
         .values(
-            cursor=cursor,
             examined=broadcasts.c.examined + examined,
             queued=broadcasts.c.queued + queued,
             excluded=broadcasts.c.excluded + excluded,
-            updated_at=now,
         )
     )
-    return bool(result.rowcount)
 
 
 def bulk_in_flight(conn: Connection, page_ref: int) -> int:
@@ -528,12 +529,13 @@ def delete_queued(conn: Connection, message_id: int) -> None:
     conn.execute(messages.delete().where(messages.c.id == message_id))
 
 
-def cancel_queued(conn: Connection, broadcast_id: int, now: datetime) -> list[int]:
-    """Take back the broadcast's messages the relay has not claimed; returns their ids."""
-    waiting = [
-        int(row.message_id)
+def cancel_queued(conn: Connection, broadcast_id: int, now: datetime) -> list[tuple[int, int]]:
+    """Take back the broadcast's messages the relay has not claimed; returns the (message,
+    token) pairs of those that had reserved a notification token, to give them back."""
+    waiting = {
+        int(row.message_id): row.token_id
         for row in conn.execute(
-            sa.select(broadcast_recipients.c.message_id)
+            sa.select(broadcast_recipients.c.message_id, broadcast_recipients.c.token_id)
             .select_from(
                 broadcast_recipients.join(
                     outbox, outbox.c.message_id == broadcast_recipients.c.message_id
@@ -541,14 +543,14 @@ def cancel_queued(conn: Connection, broadcast_id: int, now: datetime) -> list[in
             )
             .where(broadcast_recipients.c.broadcast_id == broadcast_id, outbox.c.state == "pending")
         )
-    ]
+    }
     if not waiting:
         return []
     taken = [
         int(row.message_id)
         for row in conn.execute(
             outbox.update()
-            .where(outbox.c.message_id.in_(waiting), outbox.c.state == "pending")
+            .where(outbox.c.message_id.in_(list(waiting)), outbox.c.state == "pending")
             .values(state="dead", last_error="broadcast cancelled", claimed_until=None)
             .returning(outbox.c.message_id)
         )
@@ -564,4 +566,8 @@ def cancel_queued(conn: Connection, broadcast_id: int, now: datetime) -> list[in
             .where(broadcast_recipients.c.message_id.in_(taken))
             .values(state="cancelled", reason="cancelled")
         )
-    return taken
+    return [
+        (message_id, int(token_id))
+        for message_id in taken
+        if (token_id := waiting[message_id]) is not None
+    ]
