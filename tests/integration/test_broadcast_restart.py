@@ -142,5 +142,5 @@ async def test_a_crash_in_the_middle_sends_nobody_the_broadcast_twice(stack: Sta
     # may not have those, so they are reported failed rather than sent a second time.
     assert set(got) | unknown == set(everyone)
     assert {r.reason for r in results if r.status == "failed"} <= {BROADCAST_NOT_RESENT}
-    assert status.failed == len(unknown) <= 8
+    assert status.failed == len(unknown) <= 64  # at most what the relay held in flight
     assert status.sent + status.failed == len(everyone)

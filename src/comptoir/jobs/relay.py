@@ -73,6 +73,7 @@ class OutboxRelay:
         self.client = client or GraphClient(
             settings.graph_url, container.graph_http, settings.api_version
         )
+        self._marker = CallMarker(container)
         self._attempter = Attempter(
             client=self.client,
             limiter=limiter or MemoryLimiter(),
@@ -80,7 +81,7 @@ class OutboxRelay:
             retry=self.config.retry,
             open_token=TokenOpener(container.secrets.open),
             rng=rng or random.Random(),  # noqa: S311 - jitter, not security
-            before_bulk_call=CallMarker(container),
+            before_bulk_call=self._marker,
         )
         self._name = secrets.token_hex(6)
         self._claims = itertools.count(1)
@@ -142,6 +143,7 @@ class OutboxRelay:
         sends = list(self._tasks)
         for task in sends:
             task.cancel()
+        self._marker.cancel()
         for task in sends:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -317,6 +319,14 @@ class CallMarker:
         self.container = container
         self._waiting: list[tuple[store.ClaimedSend, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
+
+    def cancel(self) -> None:
+        """The relay stops: marks not written yet are dropped with their sends."""
+        if self._flushing is not None:
+            self._flushing.cancel()
+        for _, done in self._waiting:
+            done.cancel()
+        self._waiting = []
 
     async def __call__(self, claim: store.ClaimedSend) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
