@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 INSTALLERS: list[str] = [
     "comptoir.services.intake:install",
     "comptoir.jobs.relay:install",
+    "comptoir.jobs.broadcasts:install",
     "comptoir.jobs.outgoing_webhooks:install",
     "comptoir.services.automation:install",
 ]

@@ -140,6 +140,10 @@ class Stack:
     #: PSID of the first customer.
     customer: str
     customers: list[str] = field(default_factory=list)
+    #: The emulator's ASGI app, and what its webhooks reach (pointed at a new Comptoir app to
+    #: simulate a restart).
+    emulator_app: Any = None
+    late: LateApp | None = None
 
     # ---- the emulator's side ---------------------------------------------------------
 
@@ -291,6 +295,8 @@ async def running_stack(database_url: str, data_dir: Path) -> AsyncIterator[Stac
             workspace_id=workspace_id,
             page=page,
             customer="",
+            emulator_app=emulator_app,
+            late=comptoir_late,
         )
         stack.customer = await stack.add_customer()
         yield stack

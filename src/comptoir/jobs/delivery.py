@@ -7,7 +7,9 @@ next transaction. In order:
 2. the last try had an unknown outcome (timeout mid-call, or a relay that died mid-send):
    wait until ``unknown_since + echo_grace`` for the echo (``metadata = cpt:<message id>``)
    to prove it left; still no echo then, send again and count a re-send (Meta has no
-   idempotency key: a re-send whose first copy did arrive is a duplicate);
+   idempotency key: a re-send whose first copy did arrive is a duplicate), except a
+   broadcast's message, which goes at most once to each person: it is marked failed (a
+   late echo still marks it sent);
 3. re-check the policy now (the window may have closed while the message waited): refused
    means failed, with the engine's reason, and no call;
 4. wait for the Page's rate limiter, call the Send API, classify the answer by error type:
@@ -20,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -38,7 +40,7 @@ from comptoir.channels.messenger.outgoing import InvalidSendError, Message, Reci
 from comptoir.channels.messenger.send_api import GraphClient, SendMessage
 from comptoir.domain.clock import Clock
 from comptoir.domain.policy import decide
-from comptoir.domain.policy_model import BlockCode, Blocked
+from comptoir.domain.policy_model import BlockCode, Blocked, SenderKind
 from comptoir.jobs.ratelimit import SendLimiter
 from comptoir.jobs.send_failures import failure_reason
 from comptoir.services.send_policy import conversation_state, intent_from_json, page_capabilities
@@ -47,6 +49,11 @@ from comptoir.storage.outbox import ClaimedSend
 log = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "retry", "failed", "dropped"]
+
+BROADCAST_NOT_RESENT = (
+    "Outcome unknown and no echo came back: a broadcast is not sent twice, so it was not "
+    "sent again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,9 @@ class Attempter:
     open_token: Callable[[str], str]
     rng: random.Random = field(default_factory=random.Random)
     stats: DeliveryStats = field(default_factory=DeliveryStats)
+    #: Records durably that a bulk row's call is starting (``CallMarker``): after a crash,
+    #: only such rows may have reached Meta; the others are simply sent.
+    before_bulk_call: Callable[[ClaimedSend], Awaitable[None]] | None = None
 
     async def attempt(self, claim: ClaimedSend) -> Result:
         now = self.clock.now()
@@ -135,9 +145,15 @@ class Attempter:
                     unknown_since=claim.unknown_since,
                     error="outcome unknown: waiting for the echo before sending again",
                 )
-        decision = decide(
-            intent_from_json(claim.intent), conversation_state(claim), page_capabilities(claim), now
-        )
+            if claim.intent.get("sender") == SenderKind.BROADCAST.value:
+                # A broadcast goes at most once to each person: Meta may have this one (its
+                # echo, if it comes later, still marks it sent), so it is not sent again.
+                self.stats.failed += 1
+                return Result(claim, "failed", error=BROADCAST_NOT_RESENT)
+        state = conversation_state(claim)
+        if claim.tokens:
+            state = replace(state, tokens=claim.tokens)
+        decision = decide(intent_from_json(claim.intent), state, page_capabilities(claim), now)
         if isinstance(decision, Blocked):
             return self._refused(claim, decision, now)
         try:
@@ -153,6 +169,8 @@ class Attempter:
             self.stats.failed += 1
             return Result(claim, "failed", error=f"The message cannot be sent as stored: {exc}")
         await self.limiter.acquire(claim.page_id, media=claim.media, priority=claim.priority)
+        if claim.priority > 0 and self.before_bulk_call is not None:
+            await self.before_bulk_call(claim)
         self.stats.attempts += 1
         if claim.unknown_since is not None:
             self.stats.resends += 1

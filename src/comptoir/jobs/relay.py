@@ -73,6 +73,7 @@ class OutboxRelay:
         self.client = client or GraphClient(
             settings.graph_url, container.graph_http, settings.api_version
         )
+        self._marker = CallMarker(container)
         self._attempter = Attempter(
             client=self.client,
             limiter=limiter or MemoryLimiter(),
@@ -80,6 +81,7 @@ class OutboxRelay:
             retry=self.config.retry,
             open_token=TokenOpener(container.secrets.open),
             rng=rng or random.Random(),  # noqa: S311 - jitter, not security
+            before_bulk_call=self._marker,
         )
         self._name = secrets.token_hex(6)
         self._claims = itertools.count(1)
@@ -141,6 +143,7 @@ class OutboxRelay:
         sends = list(self._tasks)
         for task in sends:
             task.cancel()
+        self._marker.cancel()
         for task in sends:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -301,6 +304,56 @@ class OutboxRelay:
             unknown_since=claim.unknown_since,
             error=f"internal error: {type(exc).__name__}",
         )
+
+
+class CallMarker:
+    """Marks bulk rows as "call starting" (``storage.outbox.mark_calling``) before their Send
+    API call, in one transaction for every row that reached that point meanwhile. A relay
+    that dies leaves rows it held; only marked ones may have reached Meta (a broadcast's
+    message is never sent again after that, see ``delivery``)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self._waiting: list[tuple[store.ClaimedSend, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    def cancel(self) -> None:
+        """The relay stops: marks not written yet are dropped with their sends."""
+        if self._flushing is not None:
+            self._flushing.cancel()
+        for _, done in self._waiting:
+            done.cancel()
+        self._waiting = []
+
+    async def __call__(self, claim: store.ClaimedSend) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((claim, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the other sends that are ready join this write
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            now = self.container.clock.now()
+            claims = [(claim.outbox_id, claim.claim_token) for claim, _ in batch]
+
+            def write(
+                conn: Connection, claims: list[tuple[int, str]] = claims, now: datetime = now
+            ) -> None:
+                store.mark_calling(conn, claims, now)
+
+            try:
+                await self.container.writes.run(write)
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def _apply(conn: Any, result: Result, now: Any) -> str | None:

@@ -14,6 +14,9 @@ taken (``POST /conversations/{id}/take``) and no other app controls (Conversatio
 2. outside opening hours, the away message, once per closed period;
 3. then the responders (keyword answers, FAQ, flows) answer, in the contact's language.
 
+A stop request (STOP, ARRÊT, UNSUBSCRIBE...) gets none of these: the intake recorded it and
+sends its confirmation (``services.consent``).
+
 Every message goes through ``services.sending.send_message(..., author_kind="bot")``: policy,
 rate limits and the outbox apply. Messages of one conversation are handled in order; different
 conversations at once (up to ``CONCURRENCY``).
@@ -32,6 +35,7 @@ from typing import Any
 import httpx
 
 from comptoir.bootstrap import Container
+from comptoir.domain.consent import is_stop_request
 from comptoir.realtime.bus import LiveEvent
 from comptoir.services.automation_replies import (
     Reply,
@@ -297,6 +301,9 @@ class Automation:
     async def handle(self, item: Incoming) -> None:
         settings, _ = self._settings.get(item.page_ref, (None, 0.0))
         if settings is None or not settings.enabled or not answerable(item):
+            return
+        if is_stop_request(item.text) and "quick_reply" not in item.content:
+            # The intake recorded the stop and confirms it: nothing else answers it.
             return
         now = self.container.clock.now()
         # Reload the thread: an earlier message of this batch may have changed it.

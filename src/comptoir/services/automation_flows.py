@@ -32,8 +32,11 @@ from comptoir.domain.automation.engine import (
 from comptoir.domain.automation.model import AskStep, Flow
 from comptoir.domain.automation.router import Incoming as RouterIncoming
 from comptoir.domain.automation.router import Routed
+from comptoir.domain.consent import ConsentChannel
 from comptoir.services.automation_http import call_http
 from comptoir.services.automation_replies import Reply, Turn, render
+from comptoir.services.consent import Answer as ConsentAnswer
+from comptoir.services.consent import opt_in, opt_out
 from comptoir.services.faq import FaqMatcher
 from comptoir.services.flow_files import FlowLibrary, FlowSet, Problem
 from comptoir.services.flow_writing import check_flow_texts
@@ -233,7 +236,9 @@ class FlowResponder:
             new_state, actions = advance(flow, state, event, context)
         wait_until: datetime | None = None
         for _ in range(MAX_CALLS_PER_TURN):
-            call, contact, wait_until = await self._carry_out(turn, new_state, actions, contact)
+            call, contact, wait_until = await self._carry_out(
+                turn, new_state, actions, contact, flow.name
+            )
             if call is None or new_state is None:
                 break
             http = self.automation.http
@@ -256,11 +261,13 @@ class FlowResponder:
         state: FlowState | None,
         actions: Sequence[act.Action],
         contact: ContactData,
+        flow_name: str = "",
     ) -> tuple[act.CallHttp | None, ContactData, datetime | None]:
         item = turn.incoming
         fields = dict(contact.fields)
         labels = set(contact.labels)
         consents = list(contact.consents)
+        answers: list[act.Subscribe | act.Unsubscribe] = []
         wait_until: datetime | None = None
         call: act.CallHttp | None = None
         handover = False
@@ -285,8 +292,10 @@ class FlowResponder:
                     labels.discard(label)
                 case act.Subscribe(topic=topic):
                     consents.append(_consent(topic, "subscribe", turn.now, item.message_id))
+                    answers.append(action)
                 case act.Unsubscribe(topic=topic):
                     consents.append(_consent(topic, "unsubscribe", turn.now, item.message_id))
+                    answers.append(action)
                 case act.CallHttp():
                     call = action
                 case act.Wait(until=until):
@@ -296,8 +305,8 @@ class FlowResponder:
                 case act.EndFlow():
                     pass
         updated = ContactData(fields, frozenset(labels), tuple(consents))
-        if updated != contact:
-            await self._run_db(_save_contact, item.contact_id, updated, turn.now)
+        if updated != contact or answers:
+            await self._run_db(_save_contact, item, updated, turn.now, tuple(answers), flow_name)
         for reply in replies:
             await self.automation.send(item.workspace_id, item.conversation_id, reply)
         if handover:
@@ -339,8 +348,26 @@ class FlowResponder:
         await self.step(turn, flow, state, WaitOver())
 
 
-def _save_contact(conn: Any, contact_id: int, data: ContactData, now: datetime) -> None:
-    save_contact_data(conn, contact_id, data, now)
+def _save_contact(
+    conn: Any,
+    item: Incoming,
+    data: ContactData,
+    now: datetime,
+    answers: tuple[act.Subscribe | act.Unsubscribe, ...],
+    flow_name: str,
+) -> None:
+    """Fields, labels and the flow's consent list; each consent also goes to the consent
+    record (``services.consent``), in the same transaction."""
+    save_contact_data(conn, item.contact_id, data, now)
+    for action in answers:
+        how = ConsentAnswer(
+            ConsentChannel.FLOW,
+            wording=action.wording,
+            answer=action.answer,
+            detail={"message_id": item.message_id, "flow": flow_name},
+        )
+        record = opt_in if isinstance(action, act.Subscribe) else opt_out
+        record(conn, item.contact_id, action.topic, now, how, workspace_id=item.workspace_id)
 
 
 def _update(conn: Any, conversation_id: int, now: datetime, values: dict[str, Any]) -> None:

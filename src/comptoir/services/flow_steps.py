@@ -54,10 +54,13 @@ STEP_KINDS = (
     "remove_label",
     "subscribe",
     "unsubscribe",
+    "consent",
     "http",
     "wait",
     "handover",
 )
+_YES = {"fr": "Oui", "en": "Yes"}
+_NO = {"fr": "Non", "en": "No"}
 _RETRY = {
     "fr": "Je n'ai pas compris votre réponse. Pouvez-vous réessayer ?",
     "en": "Sorry, I did not understand your answer. Could you try again?",
@@ -191,6 +194,53 @@ class StepReader:
         on_fail = string(data.get("on_fail", END), data.at("on_fail"), "on_fail")
         self.record(data.at("ask"), text, quick_replies=choices)
         return AskStep(step_id, text, field_name, kind, retry, choices, attempts, on_fail)
+
+    def _consent(self, step_id: str, data: LocatedDict) -> Step:
+        """A yes/no consent question: ``consent: <topic>``, ``question:``, optional ``yes:``,
+        ``no:`` (quick replies), ``field:``, ``retry:``, ``attempts:``, ``on_fail:``."""
+        allowed = {"id", "consent", "question", "yes", "no", "field", "retry", "attempts"}
+        only_keys(data, allowed | {"on_fail"}, "a consent step")
+        topic = self._name(data["consent"], data.at("consent"), "a topic")
+        text = self._text(data, "question", "the question")
+        yes = (
+            self._choice(data["yes"], data.at("yes"), MAX_TITLE)
+            if "yes" in data
+            else Localized.of(_YES, self.default if self.default in _YES else "en")
+        )
+        no = (
+            self._choice(data["no"], data.at("no"), MAX_TITLE)
+            if "no" in data
+            else Localized.of(_NO, self.default if self.default in _NO else "en")
+        )
+        if set(yes.all()) & set(no.all()):
+            raise EntryError(data.line, "yes: and no: must differ")
+        field_name = (
+            self._name(data["field"], data.at("field"), "a field name")
+            if "field" in data
+            else "consent_" + re.sub(r"[^A-Za-z0-9_]", "_", topic)
+        )
+        retry = (
+            self._text(data, "retry", "the retry message")
+            if "retry" in data
+            else self._default_retry(data.line)
+        )
+        attempts = int(
+            number(data.get("attempts", 3), data.at("attempts"), "attempts", low=1, high=10)
+        )
+        on_fail = string(data.get("on_fail", END), data.at("on_fail"), "on_fail")
+        choices = (yes, no)
+        self.record(data.at("question"), text, quick_replies=choices)
+        return AskStep(
+            step_id,
+            text,
+            field_name,
+            AnswerKind.CHOICE,
+            retry,
+            choices,
+            attempts,
+            on_fail,
+            topic=topic,
+        )
 
     def _choice(self, value: object, line: int, limit: int) -> Localized:
         """One of an ask's choices: a word, or one per language (offered as a quick reply)."""

@@ -189,7 +189,9 @@ class Intake:
         profiles = [profile for pending in group for profile in pending.profiles]
         try:
             outcome = await self.container.writes.run(
-                lambda conn: write_batch_in(conn, clock.now(), batches, profiles)
+                lambda conn: write_batch_in(
+                    conn, clock.now(), batches, profiles, self.container.secrets
+                )
             )
         except Exception as exc:
             if len(group) == 1:

@@ -19,7 +19,10 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from comptoir.channels.messenger import wire
+from comptoir.crypto import SecretBox
 from comptoir.domain.clock import Clock
+from comptoir.services.consent import StopRequest
+from comptoir.services.intake_audience import StoredInbound, apply_audience
 from comptoir.services.intake_events import items_of
 from comptoir.services.intake_item import QUALIFYING, Item
 from comptoir.services.intake_rows import (
@@ -87,10 +90,12 @@ class BatchOutcome:
     messages_changed: bool = False
     #: Raw events stored (new ones only).
     stored: int = 0
+    #: Stop requests recorded: their confirmations are sent after commit.
+    stops: list[StopRequest] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.live or self.new_contacts or self.messages_changed)
+        return not (self.live or self.new_contacts or self.messages_changed or self.stops)
 
 
 def write_batch(
@@ -98,11 +103,12 @@ def write_batch(
     clock: Clock,
     batches: Sequence[PageEvents],
     profiles: Sequence[ProfileResult] = (),
+    box: SecretBox | None = None,
 ) -> BatchOutcome:
     """Store every event of ``batches`` (and fetched ``profiles``) in one transaction;
     returns what changed."""
     with engine.begin() as conn:
-        return write_batch_in(conn, clock.now(), batches, profiles)
+        return write_batch_in(conn, clock.now(), batches, profiles, box)
 
 
 def write_batch_in(
@@ -110,6 +116,7 @@ def write_batch_in(
     now: datetime,
     batches: Sequence[PageEvents],
     profiles: Sequence[ProfileResult] = (),
+    box: SecretBox | None = None,
 ) -> BatchOutcome:
     """``write_batch`` inside the caller's transaction (the app's ``WriteQueue``)."""
     entries = _unique_items(batches)
@@ -124,7 +131,7 @@ def write_batch_in(
     outcome = BatchOutcome(stored=len(fresh))
     if fresh:
         fresh.sort(key=lambda entry: entry[1].at)
-        _Writer(conn, now, outcome).apply(fresh)
+        _Writer(conn, now, outcome, box).apply(fresh)
     for result in profiles:
         target = result.target
         outcome.live.append(
@@ -191,10 +198,14 @@ def _raw_row(page: KnownPage, item: Item, now: datetime) -> dict[str, Any]:
 class _Writer:
     """Turns the batch's new items into rows, in dependency order."""
 
-    def __init__(self, conn: Connection, now: datetime, outcome: BatchOutcome) -> None:
+    def __init__(
+        self, conn: Connection, now: datetime, outcome: BatchOutcome, box: SecretBox | None
+    ) -> None:
         self.conn = conn
         self.now = now
         self.outcome = outcome
+        self.box = box
+        self.inbound: list[StoredInbound] = []
         self.updates = Updates(conn, now, outcome.live)
 
     def apply(self, fresh: list[tuple[KnownPage, Item]]) -> None:
@@ -213,6 +224,7 @@ class _Writer:
         self._messages(rows, contact_ids, conversation_ids, placeholders)
         self.updates.apply(usable, contact_ids, conversation_ids, skip_edits=placeholders)
         self.outcome.messages_changed = self.updates.messages_changed
+        self.outcome.stops = apply_audience(self.conn, self.box, usable, contact_ids, self.inbound)
         for page, item in fresh:
             if item.kind == "unknown":
                 log_unknown(page, item)
@@ -390,6 +402,10 @@ class _Writer:
             )
             if row["direction"] == "in":
                 received.append((page.workspace_id, message_id))
+                if item.kind == "message":
+                    self.inbound.append(
+                        StoredInbound(page, item, row["contact_id"], conversation_id, message_id)
+                    )
             else:
                 self.updates.new_outbound[row["contact_id"]] = page
         touch_activity(self.conn, activity)

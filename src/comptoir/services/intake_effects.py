@@ -122,6 +122,10 @@ class AfterCommit:
                     await hook()
                 except Exception:
                     log.exception("an on-commit hook failed after an intake commit")
+        if outcome.stops:
+            from comptoir.services.consent import confirm_stops
+
+            await confirm_stops(self._container, outcome.stops)
         for target in outcome.new_contacts:
             self._spawn_fetch(target)
 

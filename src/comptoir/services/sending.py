@@ -19,7 +19,7 @@ window check: nothing is stored for it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -39,6 +39,7 @@ from comptoir.domain.policy_model import (
     SenderKind,
     SendRequest,
 )
+from comptoir.domain.policy_tokens import TOKEN_MECHANISMS
 from comptoir.jobs.relay import relay_of
 from comptoir.jobs.send_failures import failure_reason
 from comptoir.services.send_command import (
@@ -59,6 +60,7 @@ from comptoir.services.send_command import (
     wire_message,
 )
 from comptoir.services.send_policy import conversation_state, intent_json, page_capabilities
+from comptoir.services.tokens import use_token
 from comptoir.storage.outbound import (
     OutboundRow,
     SendTarget,
@@ -67,6 +69,7 @@ from comptoir.storage.outbound import (
     mark_contact_blocked,
     open_conversation,
 )
+from comptoir.storage.tokens import StoredToken, tokens_for
 from comptoir.threads import run_sync
 
 __all__ = [
@@ -171,12 +174,23 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
             what = "conversation" if command.conversation_id is not None else "contact"
             raise SendTargetNotFoundError(f"no such {what} in this workspace")
         now = container.clock.now()
-        decision = decide(request, conversation_state(target), page_capabilities(target), now)
+        state = conversation_state(target)
+        tokens: list[StoredToken] = []
+        if request.mechanism in TOKEN_MECHANISMS:
+            # A token is used only when asked for by name of its mechanism, never by AUTO.
+            tokens = tokens_for(conn, container.secrets, [target.contact_id]).get(
+                target.contact_id, []
+            )
+            state = replace(state, tokens=tuple(token.policy() for token in tokens))
+        decision = decide(request, state, page_capabilities(target), now)
         if isinstance(decision, Blocked):
             return _Written(decision, target)
         conversation_id = target.conversation_id
         if conversation_id is None:
             conversation_id = open_conversation(conn, target, now)
+        chosen = [t for t in tokens if t.token and t.token == decision.recipient_value]
+        # The relay re-checks the message against the token the engine picked.
+        intent = replace(request, token=chosen[0].token) if chosen else request
         row = insert_outbound(
             conn,
             target,
@@ -188,10 +202,17 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
             messaging_type=decision.messaging_type.value if decision.messaging_type else None,
             tag=decision.tag,
             request=send_api_body(message, decision, target.psid),
-            intent=intent_json(request),
+            intent=intent_json(intent),
             priority=command.priority,
             now=now,
         )
+        if chosen and not use_token(
+            conn, chosen[0].id, now, mechanism=decision.mechanism, message_id=row.message_id
+        ):
+            # Another message took the token at the same moment: nothing is stored.
+            raise InvalidSendError(
+                "token", "the token was just used by another message; ask again to see why"
+            )
         return _Written(decision, target, row)
 
     written = await container.writes.run(write)

@@ -24,7 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from comptoir.domain.policy_model import NotificationToken
 from comptoir.storage.tables import contacts, conversations, messages, outbox, pages
+from comptoir.storage.tokens import intent_tokens
 from comptoir.storage.types import UTCDateTime
 
 #: Statuses of an outgoing message that mean Meta has it (set by the relay or by the echo).
@@ -67,6 +69,9 @@ class ClaimedSend:
     one_time_notif_enabled: bool
     restricted_until: datetime | None
     access_token_sealed: str
+    #: The notification token the message goes with (``intent.token``), as it was before
+    #: it was reserved for this message (``storage.tokens``).
+    tokens: tuple[NotificationToken, ...] = ()
 
     @property
     def already_sent(self) -> bool:
@@ -111,9 +116,14 @@ def claim_due(
             state="sending",
             claimed_until=now + lease,
             claim_token=token,
-            # Still "sending" here means the relay that held it died mid-send.
+            # Still "sending" here means the relay that held it died mid-send. A bulk row
+            # carries its own mark, set just before its call (``mark_calling``): without it,
+            # the call never started.
             unknown_since=sa.case(
-                (outbox.c.state == "sending", sa.literal(now, UTCDateTime)),
+                (
+                    sa.and_(outbox.c.state == "sending", outbox.c.priority == 0),
+                    sa.literal(now, UTCDateTime),
+                ),
                 else_=outbox.c.unknown_since,
             ),
         )
@@ -174,13 +184,43 @@ def load_claimed(conn: Connection, outbox_ids: list[int], token: str) -> list[Cl
         values["request"] = dict(values["request"] or {})
         values["intent"] = dict(values["intent"] or {})
         found.append(ClaimedSend(**values))
+    if any(claim.intent.get("token") for claim in found):
+        found = intent_tokens(conn, found)
     return found
+
+
+def mark_calling(conn: Connection, claims: list[tuple[int, str]], now: datetime) -> None:
+    """Bulk rows whose Send API call starts now (``(outbox id, claim token)``): if the relay
+    dies before recording the answer, they come back as unknown outcomes."""
+    by_token: dict[str, list[int]] = {}
+    for outbox_id, token in claims:
+        by_token.setdefault(token, []).append(outbox_id)
+    _lock_in_order(conn, [outbox_id for outbox_id, _ in claims])
+    for token, ids in by_token.items():
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.id.in_(ids), outbox.c.claim_token == token)
+            .values(unknown_since=now)
+        )
+
+
+def _lock_in_order(conn: Connection, outbox_ids: list[int]) -> None:
+    """PostgreSQL: lock the rows in id order first, so two statements over overlapping
+    rows (the heartbeat, the call marks) wait for each other instead of deadlocking."""
+    if conn.dialect.name == "postgresql" and outbox_ids:
+        conn.execute(
+            sa.select(outbox.c.id)
+            .where(outbox.c.id.in_(outbox_ids))
+            .order_by(outbox.c.id)
+            .with_for_update()
+        ).all()
 
 
 def extend_claims(conn: Connection, token: str, outbox_ids: list[int], until: datetime) -> int:
     """Keep rows still in flight claimed (the relay's heartbeat); returns how many it kept."""
     if not outbox_ids:
         return 0
+    _lock_in_order(conn, outbox_ids)
     result = conn.execute(
         outbox.update()
         .where(

@@ -270,3 +270,147 @@ automation_contacts = sa.Table(
     sa.Column("consents", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# -- subscribers: consent, notification tokens, segments (migration 0007) ----------------------
+
+#: Every consent answer, as given: never updated, never deleted (the audit trail). ``topic``
+#: ``*`` is every topic at once (STOP and the like).
+consent_events = sa.Table(
+    "consent_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False, index=True),
+    sa.Column("topic", sa.String(100), nullable=False),
+    #: opt_in, opt_out
+    sa.Column("action", sa.String(10), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    #: flow, keyword, optin, meta_stop, api, import
+    sa.Column("channel", sa.String(30), nullable=False),
+    #: The exact question or notice shown, and the answer given, as they were.
+    sa.Column("wording", sa.Text, nullable=False, server_default=""),
+    sa.Column("answer", sa.Text, nullable=False, server_default=""),
+    #: Where it came from: flow and step, message id, token id...
+    sa.Column("detail", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+)
+
+#: The consent in force per (contact, topic): the newest event wins.
+contact_consents = sa.Table(
+    "contact_consents",
+    metadata,
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), primary_key=True),
+    sa.Column("topic", sa.String(100), primary_key=True),
+    #: opted_in, opted_out
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("event_id", BigId, sa.ForeignKey("consent_events.id"), nullable=False),
+    sa.Index("ix_contact_consents_topic_status", "topic", "status"),
+)
+
+#: Notification tokens from opt-ins: sealed (they are sent back to Meta), looked up by hash.
+notification_tokens = sa.Table(
+    "notification_tokens",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False, index=True),
+    #: notification_messages (recurring) or one_time
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("topic", sa.String(200), nullable=False, server_default=""),
+    sa.Column("payload", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("token_sealed", sa.Text, nullable=False),
+    #: SHA-256 of the token.
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    #: DAILY, WEEKLY, MONTHLY (notification_messages); None for one-time tokens.
+    sa.Column("frequency", sa.String(20), nullable=True),
+    #: active, stopped, used, expired
+    sa.Column("status", sa.String(10), nullable=False, server_default="active"),
+    sa.Column("region", sa.String(10), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("stopped_at", UTCDateTime, nullable=True),
+    #: The last reservation: the gap between two messages counts from it.
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    #: ``last_used_at`` before the last reservation, and the message it was reserved for:
+    #: the relay re-checks that message against the token as it was before.
+    sa.Column("previous_used_at", UTCDateTime, nullable=True),
+    sa.Column("reserved_message_id", BigId, nullable=True),
+    sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("page_ref", "token_hash", name="uq_notification_tokens_page_hash"),
+)
+
+#: Saved filters over contacts (``domain.segments``).
+segments = sa.Table(
+    "segments",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("filter", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name", name="uq_segments_workspace_name"),
+)
+
+# -- broadcasts (migration 0008) ----------------------------------------------------------------
+
+#: A message sent to a segment (``services.broadcasts``). ``audience`` is the segment's filter
+#: as it was when the broadcast was created (a later edit of the segment changes nothing).
+broadcasts = sa.Table(
+    "broadcasts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("page_ref", BigId, sa.ForeignKey("pages.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("segment_id", BigId, sa.ForeignKey("segments.id"), nullable=True),
+    sa.Column("audience", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+    #: text, quick_replies, attachment or utility_template, as the API received them.
+    sa.Column("message", sa.JSON, nullable=False),
+    #: window, token, utility
+    sa.Column("mode", sa.String(10), nullable=False),
+    sa.Column("topic", sa.String(100), nullable=True),
+    sa.Column("promotional", sa.Boolean, nullable=False, server_default=sa.false()),
+    #: draft, scheduled, sending, paused, cancelled, done
+    sa.Column("state", sa.String(10), nullable=False, server_default="draft"),
+    #: When to start (UTC); ``timezone`` is the Page's, in which it was given and is shown.
+    sa.Column("scheduled_at", UTCDateTime, nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    #: The last contact id handed to the relay: contacts are taken in id order, so a
+    #: restart goes on after it.
+    sa.Column("cursor", BigId, nullable=False, server_default="0"),
+    #: Counters kept by the worker: people looked at, queued, excluded.
+    sa.Column("examined", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("queued", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("excluded", sa.Integer, nullable=False, server_default="0"),
+    #: The preview's counts when sending started (mechanisms and exclusion reasons).
+    sa.Column("planned", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_broadcasts_state", "state", "scheduled_at"),
+)
+
+#: One row per person a broadcast reached or left out. The unique key is the guarantee that
+#: nobody gets one broadcast twice: the row, the message and its outbox row are written in one
+#: transaction, so a crash leaves all three or none.
+broadcast_recipients = sa.Table(
+    "broadcast_recipients",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("broadcast_id", BigId, sa.ForeignKey("broadcasts.id"), nullable=False),
+    sa.Column("contact_id", BigId, sa.ForeignKey("contacts.id"), nullable=False),
+    #: window, one_time_notification, notification_messages, marketing_message, utility
+    sa.Column("mechanism", sa.String(30), nullable=True),
+    #: queued (its message tells the rest: sent, delivered, read, failed), excluded, cancelled
+    sa.Column("state", sa.String(10), nullable=False),
+    #: Why excluded (``domain.broadcasts.Exclusion``) or cancelled.
+    sa.Column("reason", sa.String(40), nullable=True),
+    sa.Column("message_id", BigId, sa.ForeignKey("messages.id"), nullable=True, unique=True),
+    sa.Column("token_id", BigId, sa.ForeignKey("notification_tokens.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("broadcast_id", "contact_id", name="uq_broadcast_recipients_contact"),
+    sa.Index("ix_broadcast_recipients_state", "broadcast_id", "state"),
+)

@@ -18,6 +18,8 @@ ROUTERS: list[str] = [
     "comptoir.web.webhooks:router",
     "comptoir.web.api:api_router",
     "comptoir.web.api.automation:automation_router",
+    "comptoir.web.api.broadcasts:broadcasts_router",
+    "comptoir.web.api.audience:audience_router",
 ]
 
 

@@ -230,7 +230,14 @@ def _optin(item: _Item, wire_item: wire.MessagingItem, optin: wire.OptIn) -> Rec
         "one_time_notif_req": OptInKind.ONE_TIME_NOTIFICATION,
         "notification_messages": OptInKind.NOTIFICATION_MESSAGES,
     }.get(optin.type or "", OptInKind.PLUGIN)
-    common = item.common(wire_item, item.key("optin", wire_item))
+    # Several opt-in events may share a timestamp (a stop sends one per token): the token (as
+    # a digest, never in clear) and the status are part of the key.
+    token = optin.notification_messages_token or optin.one_time_notif_token
+    moment = millis(to_datetime(wire_item.timestamp) or item.entry_time)
+    mark = f"{moment}:{optin.notification_messages_status or ''}"
+    if token:
+        mark += ":" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    common = item.common(wire_item, item.key("optin", wire_item, mark=mark))
     if common["psid"] is None and optin.user_ref:
         common["dedupe_key"] = (
             f"optin:{common['page_id']}:{optin.user_ref}:{millis(common['timestamp'])}"

@@ -71,14 +71,19 @@ class RemoveLabel:
 
 @dataclass(frozen=True, slots=True)
 class Subscribe:
-    """The contact asked to receive ``topic``: record the consent (who, when, how)."""
+    """The contact asked to receive ``topic``: record the consent (who, when, how), with the
+    question shown and the answer given when it came from a consent question."""
 
     topic: str
+    wording: str = ""
+    answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Unsubscribe:
     topic: str
+    wording: str = ""
+    answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)

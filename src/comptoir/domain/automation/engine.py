@@ -145,6 +145,12 @@ class _Run:
         )
         if value is not None:
             self._set(step.field, value)
+            if step.topic is not None:
+                said = event.text or value
+                question = self._text(step.text)
+                yes = len(step.choices) > 0 and value == step.choices[0].pick(None)
+                consent = act.Subscribe if yes else act.Unsubscribe
+                self.actions.append(consent(step.topic, question, said))
             return self.go(index + 1)
         attempts += 1
         if attempts >= step.attempts:

@@ -162,6 +162,9 @@ class AskStep:
     choices: tuple[Localized, ...] = ()
     attempts: int = 3
     on_fail: str = END
+    #: A consent question (``consent:`` step): the first choice is yes, the second no; the
+    #: answer records an opt-in or opt-out of this topic, with the question and the answer.
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
