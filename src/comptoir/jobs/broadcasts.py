@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from dataclasses import dataclass
 
@@ -89,14 +88,8 @@ class BroadcastWorker:
         for broadcast_id in await run_sync(due):
             if self._stopping.is_set():
                 break
-            result = await run_sync(
-                functools.partial(
-                    service.step,
-                    container,
-                    broadcast_id,
-                    batch=self.config.batch,
-                    window=self.config.window,
-                )
+            result = await service.run_step(
+                container, broadcast_id, batch=self.config.batch, window=self.config.window
             )
             queued += result.queued
             if result.finished:

@@ -444,23 +444,42 @@ class _LostRaceError(Exception):
 
 def step(container: Container, broadcast_id: int, *, batch: int, window: int) -> StepResult:
     """Hand the next batch of one sending broadcast to the relay (blocking: run in a thread)."""
-    now = container.clock.now()
     try:
         with container.engine.begin() as conn:
-            current = store.broadcast_by_id(conn, broadcast_id)
-            if current is None or current.state not in ("scheduled", "sending"):
-                return StepResult()
-            if current.state == "scheduled":
-                if current.scheduled_at is None or current.scheduled_at > now:
-                    return StepResult()
-                _begin_sending(conn, container.secrets, current, now)
-                current = store.broadcast_by_id(conn, broadcast_id)
-                if current is None or current.state != "sending":
-                    return StepResult()
-            return _write_batch(conn, container.secrets, current, now, batch, window)
+            return step_in(conn, container, broadcast_id, batch=batch, window=window)
     except (_LostRaceError, sa.exc.IntegrityError):
         # Another worker wrote this batch first (the unique key backs the cursor check).
         return StepResult()
+
+
+async def run_step(
+    container: Container, broadcast_id: int, *, batch: int, window: int
+) -> StepResult:
+    """``step`` through the app's write queue (its commit shared with the other writes)."""
+    try:
+        return await container.writes.run(
+            lambda conn: step_in(conn, container, broadcast_id, batch=batch, window=window)
+        )
+    except (_LostRaceError, sa.exc.IntegrityError):
+        return StepResult()
+
+
+def step_in(
+    conn: Connection, container: Container, broadcast_id: int, *, batch: int, window: int
+) -> StepResult:
+    """``step`` inside the caller's transaction; raises when another worker won the batch."""
+    now = container.clock.now()
+    current = store.broadcast_by_id(conn, broadcast_id)
+    if current is None or current.state not in ("scheduled", "sending"):
+        return StepResult()
+    if current.state == "scheduled":
+        if current.scheduled_at is None or current.scheduled_at > now:
+            return StepResult()
+        _begin_sending(conn, container.secrets, current, now)
+        current = store.broadcast_by_id(conn, broadcast_id)
+        if current is None or current.state != "sending":
+            return StepResult()
+    return _write_batch(conn, container.secrets, current, now, batch, window)
 
 
 def _outbound(
