@@ -105,16 +105,21 @@ def router(container: Container) -> APIRouter:
 
     async def receive(request: Request) -> Response:
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_body:
-            return refuse(request, 413, "too_large", f"the body exceeds {max_body} bytes", "len")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_body:
+        if declared.isdigit():
+            if int(declared) > max_body:
                 return refuse(
                     request, 413, "too_large", f"the body exceeds {max_body} bytes", "len"
                 )
-        raw = bytes(body)
+            raw = await request.body()  # the server reads no more than Content-Length
+        else:
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_body:
+                    return refuse(
+                        request, 413, "too_large", f"the body exceeds {max_body} bytes", "len"
+                    )
+            raw = bytes(body)
         try:
             envelope = decode_envelope(raw)
         except MalformedPayloadError as exc:
