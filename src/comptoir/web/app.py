@@ -18,6 +18,7 @@ ROUTERS: list[str] = [
     "comptoir.web.webhooks:router",
     "comptoir.web.api:api_router",
     "comptoir.web.api.automation:automation_router",
+    "comptoir.web.inbox_ui:inbox_ui_router",
 ]
 
 
