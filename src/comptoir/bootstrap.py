@@ -86,6 +86,10 @@ def build_container(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
     )
     bus: EventBus = MemoryBus()
+    if settings.redis_url:
+        from comptoir.realtime.redis_bus import RedisBus
+
+        bus = RedisBus(settings.redis_url)
     container = Container(
         settings=settings,
         engine=engine,

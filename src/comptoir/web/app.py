@@ -12,12 +12,14 @@ from fastapi.routing import APIRouter
 from comptoir import __version__
 from comptoir.bootstrap import Container
 from comptoir.web.api.errors import install_error_handlers
+from comptoir.web.inbox_api.security import SecurityHeaders
 
 #: "module:function" of functions ``(container) -> APIRouter``, included in this order.
 ROUTERS: list[str] = [
     "comptoir.web.webhooks:router",
     "comptoir.web.api:api_router",
     "comptoir.web.api.automation:automation_router",
+    "comptoir.web.inbox_api:inbox_api_router",
     "comptoir.web.inbox_ui:inbox_ui_router",
 ]
 
@@ -40,6 +42,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)  # one JSON error shape: {"error": {"code", "message"}}
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, no referrer, no framing: every page
     for target in ROUTERS:
         module_name, attribute = target.split(":")
         factory = getattr(importlib.import_module(module_name), attribute)

@@ -28,9 +28,7 @@ def _time() -> comptoir.storage.types.UTCDateTime:
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
     referred = target.split(".")[0]
-    return sa.ForeignKeyConstraint(
-        [column], [target], name=op.f(f"fk_{table}_{column}_{referred}")
-    )
+    return sa.ForeignKeyConstraint([column], [target], name=op.f(f"fk_{table}_{column}_{referred}"))
 
 
 #: SQLite: FTS5 tables over message text and contact names, kept by triggers in the same
