@@ -106,7 +106,8 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"error"}, body
     error: dict[str, Any] = body["error"]
-    assert isinstance(error["code"], str) and error["message"], error
+    assert isinstance(error["code"], str), error
+    assert error["message"], error
     return error
 
 

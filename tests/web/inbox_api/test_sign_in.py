@@ -40,8 +40,9 @@ async def test_the_email_is_matched_without_case_and_unique(desk: Desk) -> None:
     assert response.status_code == 200, response.text
     from comptoir.services import accounts
 
+    now = desk.clock.now()
     with desk.container.engine.begin() as conn, pytest.raises(accounts.AccountExistsError):
-        accounts.create_user(conn, "NADIA@EXAMPLE.COM", "another long password", "N", desk.clock.now())
+        accounts.create_user(conn, "NADIA@EXAMPLE.COM", "another long password", "N", now)
 
 
 def desk_password() -> str:
