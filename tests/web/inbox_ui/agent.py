@@ -52,10 +52,11 @@ class AgentTab:
         from playwright.sync_api import expect
 
         page = self.page
-        expect(page.locator("#sign-in-form")).to_be_visible()
-        page.get_by_label("E-mail").fill(agent.email)
-        page.get_by_label("Password").fill(agent.password)
-        page.get_by_role("button", name="Sign in").click()
+        form = page.locator("#sign-in-form")
+        expect(form).to_be_visible()
+        form.get_by_label("E-mail").fill(agent.email)
+        form.get_by_label("Password").fill(agent.password)
+        form.get_by_role("button", name="Sign in").click()
         expect(page.locator("#inbox-screen")).to_be_visible()
         expect(page.locator("#me-name")).to_have_text(agent.name)
 
