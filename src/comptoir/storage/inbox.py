@@ -120,23 +120,18 @@ def count_folders(
         (c.c.status == "resolved", "resolved"), (snoozed, "snoozed"), else_=c.c.status
     ).label("shown")
     rows = conn.execute(
-        sa.select(
-            status,
-            c.c.assignee_id.is_(None).label("unassigned"),
-            (c.c.assignee_id == user_id).label("mine"),
-            sa.func.count().label("n"),
-        )
+        sa.select(status, c.c.assignee_id, sa.func.count().label("n"))
         .where(c.c.workspace_id == workspace_id)
-        .group_by(status, c.c.assignee_id.is_(None), c.c.assignee_id == user_id)
+        .group_by(status, c.c.assignee_id)
     ).all()
     counts: dict[str, dict[str, int]] = {f: dict.fromkeys(STATUSES, 0) for f in FOLDERS}
     for row in rows:
         if row.shown not in counts["all"]:
             continue
         counts["all"][row.shown] += row.n
-        if row.unassigned:
+        if row.assignee_id is None:
             counts["unassigned"][row.shown] += row.n
-        if row.mine:
+        elif row.assignee_id == user_id:
             counts["mine"][row.shown] += row.n
     return counts
 
