@@ -71,7 +71,8 @@ async def test_folders_statuses_labels_and_filters(desk: Desk) -> None:
     free = desk.rows.thread(desk.shop, desk.shop_page, minutes_ago=3)[1]
     done = desk.rows.thread(desk.shop, desk.shop_page, minutes_ago=4)[1]
     base = "/inbox/api/conversations"
-    assert (await browser.patch(f"{base}/{mine}", {"assignee_id": nadia.user_id})).status_code == 200
+    assigned = await browser.patch(f"{base}/{mine}", {"assignee_id": nadia.user_id})
+    assert assigned.status_code == 200
     await browser.patch(f"{base}/{leos}", {"assignee_id": leo.user_id, "labels": ["VIP", " vip "]})
     await browser.patch(f"{base}/{done}", {"status": "resolved"})
     assert await ids(browser, folder="mine") == [mine]
@@ -249,9 +250,9 @@ async def test_another_workspaces_ids_are_404_everywhere(desk: Desk) -> None:
     with desk.container.engine.connect() as conn:
         from comptoir.storage.tables import conversations
 
-        status = conn.execute(
-            conversations.select().where(conversations.c.id == theirs)
-        ).one().status
+        status = (
+            conn.execute(conversations.select().where(conversations.c.id == theirs)).one().status
+        )
     assert status == "open"
 
 
