@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
-from comptoir.domain.policy import decide, describe
+from comptoir.domain.composer_text import composer_sentence
+from comptoir.domain.policy import decide
 from comptoir.domain.policy_model import Allowed, SenderKind, SendRequest
 from comptoir.services import handover
 from comptoir.services import inbox_json as shape
@@ -166,7 +167,12 @@ def composer_state(
         raise InboxNotFoundError(f"no conversation {conversation_id} in this workspace")
     request = SendRequest(sender=SenderKind.AGENT)
     decision = decide(request, conversation_state(target), page_capabilities(target), now)
-    sentence = describe(decision, target.timezone or "UTC", lang)
+    closes = None
+    if target.last_user_message_at is not None:
+        closes = target.last_user_message_at + timedelta(seconds=target.window_seconds)
+    sentence = composer_sentence(
+        decision, window_closes_at=closes, now=now, tz=target.timezone or "UTC", locale=lang
+    )
     rows = store.conversation_rows(conn, agent.workspace_id, [conversation_id])
     row = rows[conversation_id]
     if isinstance(decision, Allowed):
