@@ -29,6 +29,7 @@ class AgentTab:
         locale: str = "en-GB",
     ) -> AgentTab:
         context = browser.new_context(viewport=viewport, locale=locale)
+        context.set_default_timeout(15_000)
         tab = cls(context.new_page(), base_url)
         tab.page.on("dialog", tab._dialog)
         tab.page.on("pageerror", lambda error: tab.errors.append(f"page error: {error}"))

@@ -28,6 +28,8 @@ def browser() -> Iterator[Any]:
             pytest.fail("CI=true requires /usr/bin/chromium (make browser)", pytrace=False)
         pytest.skip("Chromium is not installed (make browser installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # The machine may be busy: wait longer than Playwright's 5 s before calling a check failed.
+    sync_api.expect.set_options(timeout=15_000)
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:

@@ -48,7 +48,7 @@ def test_an_agent_signs_in_sees_a_message_arrive_live_and_the_customer_gets_the_
     inbox.customer_says("Bonjour ! Vous êtes ouverts samedi matin ?")
     row = page.locator("#conversation-list .row", has_text="Camille Martin")
     expect(row).to_contain_text("Vous êtes ouverts samedi matin ?")
-    expect(row.locator(".window")).to_have_text("24 h left")  # the emulator clock stands still
+    expect(row.locator(".window")).to_have_text(re.compile(r"^2[34] h left$"))
 
     row.click()
     expect(page.locator("#conversation-title")).to_have_text("Camille Martin")
