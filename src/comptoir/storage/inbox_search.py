@@ -9,6 +9,7 @@ typed is ever query syntax); each word matches as a prefix, all words must match
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -16,11 +17,19 @@ from sqlalchemy.engine import Connection
 from comptoir.storage.tables import contacts, conversations, messages
 
 MAX_TERMS = 8
+#: Accented letters folded on PostgreSQL (the same strings as migration 0006's indexes).
+ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ"
+PLAIN = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY"
+_FOLD = f"'{ACCENTED}', '{PLAIN}'"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def search_terms(text: str) -> list[str]:
-    return [word.lower() for word in _WORD.findall(text)][:MAX_TERMS]
+    """Words, lower-cased, without accents (both backends index text without them)."""
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    return [word.lower() for word in _WORD.findall(folded)][:MAX_TERMS]
 
 
 def _fts5_query(terms: list[str]) -> str:
@@ -34,10 +43,7 @@ def _tsquery(terms: list[str]) -> str:
 def matching_conversations(
     conn: Connection, workspace_id: int, terms: list[str]
 ) -> sa.ColumnElement[bool]:
-    """A condition on ``conversations``: a message or the contact's name matches.
-
-    On PostgreSQL the expressions are written exactly as the indexes' (literals, not bound
-    parameters), so the planner uses them."""
+    """A condition on ``conversations``: a message or the contact's name matches."""
     c = conversations
     if conn.dialect.name == "sqlite":
         query = _fts5_query(terms)
@@ -51,12 +57,14 @@ def matching_conversations(
         in_contacts = c.c.contact_id.in_(contact_ids.bindparams(cq=query))
         return sa.or_(in_messages, in_contacts)
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(terms))
-    message_vector = sa.func.to_tsvector(
-        sa.literal_column("'simple'"), sa.func.coalesce(messages.c.text, sa.literal_column("''"))
+    # Written exactly as the indexes' expressions (literals, not parameters), so the planner
+    # uses them.
+    message_vector = sa.literal_column(
+        f"to_tsvector('simple', translate(coalesce(messages.text, ''), {_FOLD}))"
     )
-    contact_vector = sa.func.to_tsvector(
-        sa.literal_column("'simple'"),
-        contacts.c.first_name.op("||")(sa.literal_column("' '")).op("||")(contacts.c.last_name),
+    contact_vector = sa.literal_column(
+        "to_tsvector('simple', translate(contacts.first_name || ' ' || contacts.last_name, "
+        f"{_FOLD}))"
     )
     in_messages = c.c.id.in_(
         sa.select(messages.c.conversation_id).where(

@@ -64,12 +64,18 @@ SQLITE_FTS = [
     "SELECT id, first_name, last_name FROM contacts",
 ]
 
-#: PostgreSQL: GIN indexes over the same text (the queries use the same expressions).
+#: PostgreSQL: accents are folded with ``translate`` (immutable, so indexable; the unaccent
+#: extension may not be installed) before the 'simple' configuration splits and lower-cases.
+ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ"
+PLAIN = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY"
+
+#: GIN indexes over the same expressions as ``storage.inbox_search`` queries.
 POSTGRES_FTS = [
-    "CREATE INDEX ix_messages_text_fts ON messages "
-    "USING gin (to_tsvector('simple', coalesce(text, '')))",
-    "CREATE INDEX ix_contacts_name_fts ON contacts "
-    "USING gin (to_tsvector('simple', first_name || ' ' || last_name))",
+    "CREATE INDEX ix_messages_text_fts ON messages USING gin "
+    f"(to_tsvector('simple', translate(coalesce(text, ''), '{ACCENTED}', '{PLAIN}')))",
+    "CREATE INDEX ix_contacts_name_fts ON contacts USING gin "
+    "(to_tsvector('simple', translate(first_name || ' ' || last_name, "
+    f"'{ACCENTED}', '{PLAIN}')))",
 ]
 
 
