@@ -17,8 +17,7 @@ HUMAN_AGENT_TAG = "HUMAN_AGENT"
 
 _OPEN = {
     "en": "The window is open for {left}; you can answer freely until {until}.",
-    "fr": "La fenêtre est ouverte encore {left} ; vous pouvez répondre librement jusqu'à "
-    "{until}.",
+    "fr": "La fenêtre est ouverte encore {left} ; vous pouvez répondre librement jusqu'à {until}.",
 }
 _HUMAN = {
     "en": "The window closed {ago} ago; you can still answer as a human agent until {until}.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -59,10 +60,10 @@ def matching_conversations(
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(terms))
     # Written exactly as the indexes' expressions (literals, not parameters), so the planner
     # uses them.
-    message_vector = sa.literal_column(
+    message_vector: sa.ColumnElement[Any] = sa.literal_column(
         f"to_tsvector('simple', translate(coalesce(messages.text, ''), {_FOLD}))"
     )
-    contact_vector = sa.literal_column(
+    contact_vector: sa.ColumnElement[Any] = sa.literal_column(
         "to_tsvector('simple', translate(contacts.first_name || ' ' || contacts.last_name, "
         f"{_FOLD}))"
     )
