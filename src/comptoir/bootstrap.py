@@ -89,7 +89,7 @@ def build_container(
     if settings.redis_url:
         from comptoir.realtime.redis_bus import RedisBus
 
-        bus = RedisBus(settings.redis_url)
+        bus = RedisBus(settings.redis_url, prefix=settings.redis_prefix)
     container = Container(
         settings=settings,
         engine=engine,

@@ -7,6 +7,7 @@
 | graph_url      | COMPTOIR_GRAPH_URL       | ``https://graph.facebook.com``                  |
 | secret_key     | COMPTOIR_SECRET_KEY      | generated once into ``<data_dir>/secret.key``   |
 | redis_url      | COMPTOIR_REDIS_URL       | unset: live updates stay in-process             |
+| redis_prefix   | COMPTOIR_REDIS_PREFIX    | ``comptoir`` (keys of one deployment in Redis)  |
 | public_url     | COMPTOIR_PUBLIC_URL      | ``http://127.0.0.1:8000``                       |
 | api_version    | COMPTOIR_API_VERSION     | ``v25.0``                                       |
 | smtp_url       | COMPTOIR_SMTP_URL        | unset: inbox links are printed in the log       |
@@ -38,6 +39,8 @@ class Settings:
     graph_url: str = "https://graph.facebook.com"
     secret_key: str = ""
     redis_url: str = ""
+    #: Prefix of the Redis keys, so several deployments can share one Redis.
+    redis_prefix: str = "comptoir"
     public_url: str = "http://127.0.0.1:8000"
     api_version: str = "v25.0"
     #: ``smtp://user:password@host:port?from=inbox@example.com`` (``smtps://`` for TLS): where
