@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "demo": "comptoir.cli.demo:demo",
     "flows": "comptoir.cli.flows:flows",
     "automation": "comptoir.cli.automation:automation",
+    "users": "comptoir.cli.users:users",
 }
 
 
