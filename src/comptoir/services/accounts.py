@@ -44,6 +44,7 @@ __all__ = [
     "SignIn",
     "ThrottledError",
     "WeakPasswordError",
+    "normalise_email",
 ]
 
 IDLE_LIMIT = timedelta(hours=12)
