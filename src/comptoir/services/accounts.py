@@ -104,6 +104,10 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def password_matches(password_hash: str, password: str) -> bool:
+    return _verify(password_hash, password)
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return hasher().verify(password_hash, password)
