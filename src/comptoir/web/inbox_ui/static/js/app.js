@@ -144,7 +144,11 @@ async function start() {
   renderHelp();
   setUpAuth((me) => enterInbox(me).catch(reportError));
   setUpList({ onOpen: openId });
-  setUpConversation({ onChanged: refreshList, onError: reportError });
+  setUpConversation({
+    onChanged: refreshList,
+    onLabels: () => loadFilters().catch(reportError),
+    onError: reportError,
+  });
   setUpComposer({
     onSent: () => {
       renderConversation();

@@ -61,6 +61,7 @@ async function change(body) {
     if (state.view) state.view.conversation = row;
     renderHeader();
     hooks.onChanged();
+    if (body.labels) hooks.onLabels();
   } catch (error) {
     hooks.onError(error);
   }
