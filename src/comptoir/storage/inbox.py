@@ -96,12 +96,8 @@ def list_ids(
         where.append(matching_conversations(conn, workspace_id, list(query.terms)))
     if query.after is not None:
         at, last_id = query.after
-        where.append(
-            sa.or_(
-                c.c.last_activity_at < at,
-                sa.and_(c.c.last_activity_at == at, c.c.id < last_id),
-            )
-        )
+        # A row-value comparison: both backends seek the index to it (an OR would scan).
+        where.append(sa.tuple_(c.c.last_activity_at, c.c.id) < sa.tuple_(at, last_id))
     statement = (
         sa.select(c.c.id, c.c.last_activity_at)
         .where(*where)
@@ -241,21 +237,30 @@ def last_messages(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]
 
 
 def unread_counts(conn: Connection, user_id: int, ids: list[int]) -> dict[int, int]:
+    """Customer messages after this user's read mark, per conversation of ``ids``."""
     if not ids:
         return {}
     r = conversation_reads
+    marks = dict(
+        conn.execute(
+            sa.select(r.c.conversation_id, r.c.last_read_message_id).where(
+                r.c.user_id == user_id, r.c.conversation_id.in_(ids)
+            )
+        ).all()
+    )
+    read_up_to = (
+        sa.case(
+            *((messages.c.conversation_id == cid, mark) for cid, mark in marks.items()), else_=0
+        )
+        if marks
+        else sa.literal(0)
+    )
     rows = conn.execute(
         sa.select(messages.c.conversation_id, sa.func.count().label("n"))
-        .select_from(
-            messages.outerjoin(
-                r,
-                sa.and_(r.c.conversation_id == messages.c.conversation_id, r.c.user_id == user_id),
-            )
-        )
         .where(
             messages.c.conversation_id.in_(ids),
             messages.c.direction == "in",
-            messages.c.id > sa.func.coalesce(r.c.last_read_message_id, 0),
+            messages.c.id > read_up_to,
         )
         .group_by(messages.c.conversation_id)
     ).all()
