@@ -183,11 +183,13 @@ def test_more_conversations_load_on_demand(inbox: LiveInbox, browser: Any) -> No
 
     stack = inbox.stack
     rows = Rows(stack.container.engine, stack.container.secrets, stack.container.clock.now())
+    newest = 0
     for minutes in range(30):
         _, conversation_id = rows.thread(
             stack.workspace_id, stack.page.page_ref, minutes_ago=minutes
         )
         rows.message(conversation_id, text=f"Message {minutes}")
+        newest = newest or conversation_id
     agent = inbox.add_agent("Nadia", "nadia@example.com")
     tab = AgentTab.open(browser, inbox.base_url)
     tab.goto()
@@ -197,6 +199,18 @@ def test_more_conversations_load_on_demand(inbox: LiveInbox, browser: Any) -> No
     tab.page.get_by_role("button", name="Show more").click()
     expect(listed).to_have_count(30)
     expect(tab.page.get_by_role("button", name="Show more")).to_be_hidden()
+
+    # A long conversation opens on its last messages; earlier ones load on demand.
+    for number in range(1, 60):
+        rows.message(newest, text=f"Suite {number}")
+    listed.first.click()
+    thread = tab.page.locator("#thread .msg")
+    expect(thread).to_have_count(50)
+    expect(thread.last).to_contain_text("Suite 59")
+    tab.page.get_by_role("button", name="Show earlier messages").click()
+    expect(thread).to_have_count(60)
+    expect(thread.first).to_contain_text("Message 0")
+    expect(tab.page.get_by_role("button", name="Show earlier messages")).to_be_hidden()
     assert tab.errors == []
 
 

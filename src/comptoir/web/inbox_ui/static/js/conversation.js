@@ -16,6 +16,8 @@ const SNOOZES = [
 
 let hooks = { onChanged: () => {} };
 let loading = 0;
+// Earlier messages fetched with "Show earlier messages", kept across refreshes of the view.
+let older = { id: null, messages: [], cursor: null };
 
 export function setUpConversation(options) {
   hooks = options;
@@ -47,6 +49,7 @@ export function setUpConversation(options) {
     $("note-text").value = "";
     await refreshConversation();
   });
+  $("older-button").addEventListener("click", loadOlder);
   $("contact-toggle").addEventListener("click", () => {
     const panel = $("contact-panel");
     const shown = panel.classList.toggle("shown");
@@ -73,6 +76,7 @@ export async function openConversation(id) {
   if (state.openId !== id) {
     resetComposer();
     state.view = null;
+    older = { id, messages: [], cursor: null };
   }
   state.openId = id;
   $("conversation-placeholder").hidden = true;
@@ -258,8 +262,33 @@ function messageElement(message) {
   );
 }
 
+function allMessages() {
+  const shown = new Set(state.view.messages.map((m) => m.id));
+  const earlier = older.id === state.openId ? older.messages.filter((m) => !shown.has(m.id)) : [];
+  return [...earlier, ...state.view.messages];
+}
+
+function olderCursor() {
+  if (older.id === state.openId && older.messages.length) return older.cursor;
+  return state.view.older_cursor || null;
+}
+
+async function loadOlder() {
+  const id = state.openId;
+  const cursor = olderCursor();
+  if (id === null || !cursor) return;
+  const answer = await get(`/conversations/${id}/messages`, { before: cursor, limit: 50 });
+  if (state.openId !== id) return;
+  const previous = older.id === id ? older.messages : [];
+  older = { id, messages: [...answer.data, ...previous], cursor: answer.older_cursor || null };
+  const first = $("thread").firstElementChild;
+  renderThread();
+  if (first) first.scrollIntoView({ block: "start" });
+}
+
 function renderThread() {
-  fill($("thread"), state.view.messages.map(messageElement));
+  fill($("thread"), allMessages().map(messageElement));
+  $("older-button").hidden = !olderCursor();
 }
 
 function renderNotes() {
