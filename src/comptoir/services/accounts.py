@@ -384,8 +384,24 @@ def accept_invitation(
 # -- password resets --------------------------------------------------------------------------
 
 
-def request_reset(conn: Connection, email: str, now: datetime) -> tuple[str, str] | None:
-    """(the account's e-mail, a reset token) when the account exists; None otherwise."""
+#: Reset links asked from one address before each further request waits (doubling).
+RESETS_FREE = 5
+
+
+def request_reset(
+    conn: Connection, email: str, now: datetime, address: str | None = None
+) -> tuple[str, str] | None:
+    """(the account's e-mail, a reset token) when the account exists; None otherwise.
+
+    With ``address``, requests are counted per client address and throttled like failed
+    sign-ins (``ThrottledError``), whether the account exists or not."""
+    if address is not None:
+        key = "reset:" + hash_secret(address)[:48]
+        counter = store.counters(conn, [key]).get(key)
+        wait = throttling.delay(counter, RESETS_FREE, now)
+        if wait > timedelta(0):
+            raise ThrottledError(max(1, int(wait.total_seconds() + 0.999)))
+        store.add_failure(conn, key, now, now - throttling.FORGET_AFTER)
     try:
         key = normalise_email(email)
     except InvalidEmailError:

@@ -110,3 +110,19 @@ async def test_agents_cannot_invite(desk: Desk) -> None:
     browser = await desk.signed_in(agent)
     response = await browser.post("/inbox/api/invitations", {"email": "x@example.com"})
     assert response.status_code == 403
+
+
+async def test_reset_requests_are_throttled_per_address(desk: Desk) -> None:
+    browser = desk.browser("203.0.113.9")
+    answers = []
+    for n in range(7):
+        email = "nadia@example.com" if n % 2 else f"ghost{n}@example.com"
+        response = await browser.http.post("/inbox/api/password-reset", json={"email": email})
+        answers.append(response.status_code)
+    assert answers[:5] == [202] * 5
+    assert 429 in answers[5:]
+    elsewhere = desk.browser("198.51.100.7")
+    response = await elsewhere.http.post(
+        "/inbox/api/password-reset", json={"email": "nadia@example.com"}
+    )
+    assert response.status_code == 202

@@ -195,9 +195,13 @@ def accounts_router(container: Container) -> APIRouter:
         return await anyio.to_thread.run_sync(apply)
 
     @router.post("/password-reset", status_code=202, dependencies=[Anonymous])
-    async def password_reset(body: EmailIn) -> Any:
+    async def password_reset(body: EmailIn, request: Request) -> Any:
         now = container.clock.now()
-        found = await run(lambda conn: accounts.request_reset(conn, body.email, now))
+        address = client_address(request)
+        try:
+            found = await run(lambda conn: accounts.request_reset(conn, body.email, now, address))
+        except accounts.AccountError as exc:
+            raise _error(exc) from None
         if found is not None:
             email, token = found
             await deliver_link(
