@@ -56,7 +56,7 @@ def test_an_agent_works_a_conversation(inbox: LiveInbox, browser: Any) -> None:
 
     # A saved reply, filled for this customer, sent with two quick-reply buttons.
     page.locator("#reply-extras summary").click()
-    page.get_by_label("Saved replies").select_option(label="Delivery")
+    page.get_by_label("Insert a saved reply").select_option(label="Delivery")
     expect(page.locator("#reply-text")).to_have_value("Bonjour Camille, nous livrons partout.")
     for title in ("Oui", "Non merci"):
         page.get_by_label("Add a quick-reply button").fill(title)
@@ -248,3 +248,56 @@ def test_a_forgotten_password_is_reset_through_the_link(
     form.get_by_role("button", name="Sign in").click()
     expect(page.locator("#auth-message")).to_have_text("Wrong e-mail or password.")
     assert tab.errors == []
+
+
+def test_an_owner_keeps_saved_replies_and_invites_an_agent(
+    inbox: LiveInbox, browser: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from playwright.sync_api import expect
+
+    owner = inbox.add_agent("Nadia", "nadia@example.com", role="owner")
+    inbox.customer_says("Vous avez des croissants ?")
+    tab = AgentTab.open(browser, inbox.base_url)
+    page = tab.page
+    tab.goto()
+    tab.sign_in(owner)
+    page.get_by_role("button", name="Team and saved replies").click()
+    dialog = page.get_by_role("dialog", name="Team and saved replies")
+    dialog.get_by_label("Name").fill("Croissants")
+    dialog.get_by_label("Text").fill("Oui {first_name}, tous les matins dès 7 h.")
+    dialog.get_by_role("button", name="Add the saved reply").click()
+    expect(dialog.locator("#saved-list li")).to_contain_text("Croissants")
+    expect(dialog.locator("#member-list li")).to_have_text(["Nadia <nadia@example.com> · owner"])
+    with caplog.at_level(logging.WARNING, logger="comptoir.services.account_mail"):
+        dialog.get_by_label("Invite by e-mail").fill("hugo@example.com")
+        dialog.get_by_role("button", name="Send the invitation").click()
+        expect(dialog.locator("#settings-message")).to_have_text(
+            "Invitation sent to hugo@example.com."
+        )
+    expect(dialog.locator("#invitation-list li")).to_contain_text("hugo@example.com (agent)")
+    dialog.get_by_role("button", name="Close").click()
+
+    # The saved reply is offered in the composer, filled for this customer.
+    page.locator("#conversation-list .row").first.click()
+    page.locator("#reply-extras summary").click()
+    page.get_by_label("Insert a saved reply").select_option(label="Croissants")
+    expect(page.locator("#reply-text")).to_have_value("Oui Camille, tous les matins dès 7 h.")
+
+    # The invited agent follows the link, chooses a name and a password, and is in.
+    links = [
+        m.group(1)
+        for record in caplog.records
+        if (m := re.search(r"#invite=([\w.~-]+)", record.getMessage()))
+    ]
+    assert len(links) == 1
+    newcomer = AgentTab.open(browser, inbox.base_url)
+    newcomer.goto(f"#invite={links[0]}")
+    expect(newcomer.page.locator("#auth-title")).to_have_text("Join Test shop as agent")
+    newcomer.page.get_by_label("Your name").fill("Hugo")
+    newcomer.page.get_by_label("New password").fill("a long enough passphrase")
+    newcomer.page.get_by_role("button", name="Save the password").click()
+    expect(newcomer.page.locator("#me-name")).to_have_text("Hugo")
+    expect(newcomer.page.locator("#conversation-list .row")).to_have_count(1)
+    newcomer.page.get_by_role("button", name="Team and saved replies").click()
+    expect(newcomer.page.locator("#invite-form")).to_be_hidden()
+    assert tab.errors == newcomer.errors == []

@@ -3,7 +3,7 @@
 
 import { ApiError, get, onUnauthenticated, patch, post, setCsrfToken } from "./api.js";
 import { errorText, setUpAuth, showAuth, takeLinkToken } from "./auth.js";
-import { setUpComposer } from "./composer.js";
+import { forgetSavedReplies, setUpComposer } from "./composer.js";
 import {
   closeConversation,
   openConversation,
@@ -25,6 +25,7 @@ import {
   setUpList,
 } from "./list.js";
 import { startLive, stopLive } from "./live.js";
+import { setUpSettings } from "./settings.js";
 import { debounce, state } from "./state.js";
 
 const TYPING_SHOWN_MS = 6000;
@@ -94,6 +95,7 @@ async function enterInbox(me) {
   $("workspace-name").textContent = me.workspace?.name || "";
   $("me-name").textContent = me.user?.name || me.user?.email || "";
   show($("sign-out"), true);
+  show($("settings-button"), true);
   show($("auth-screen"), false);
   show($("inbox-screen"), true);
   if (!location.hash.startsWith("#/")) history.replaceState(null, "", "#/");
@@ -110,6 +112,8 @@ function leaveInbox() {
   state.list.rows = [];
   show($("inbox-screen"), false);
   show($("sign-out"), false);
+  show($("settings-button"), false);
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   $("workspace-name").textContent = "";
   $("me-name").textContent = "";
 }
@@ -157,6 +161,7 @@ async function start() {
     },
     onError: reportError,
   });
+  setUpSettings({ onError: reportError, onSavedChanged: forgetSavedReplies });
   setUpKeys(
     {
       next: () => moveSelection(1),

@@ -48,6 +48,12 @@ export function setUpComposer(options) {
   $("hand-back").addEventListener("click", () => handover("hand-back"));
 }
 
+/** The saved replies changed: load them again when the composer is next drawn. */
+export function forgetSavedReplies() {
+  savedFor = null;
+  if (state.view) renderComposer(state.view);
+}
+
 /** Forget the draft of the previous conversation. */
 export function resetComposer() {
   stopTyping();

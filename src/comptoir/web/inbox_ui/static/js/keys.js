@@ -43,7 +43,7 @@ export function setUpKeys(actions, active) {
   $("help-button").addEventListener("click", showHelp);
   document.addEventListener("keydown", (event) => {
     if (!active() || event.altKey || event.defaultPrevented) return;
-    if ($("help-dialog").open) return; // the dialog closes itself on Esc
+    if (document.querySelector("dialog[open]")) return; // a dialog closes itself on Esc
     if (typingInField(event.target)) {
       if (event.key === "Escape") event.target.blur();
       return;
