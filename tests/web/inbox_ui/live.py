@@ -39,10 +39,30 @@ class Agent:
 
 
 class LiveInbox:
-    def __init__(self, stack: Stack, loop: asyncio.AbstractEventLoop, base_url: str) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        loop: asyncio.AbstractEventLoop,
+        base_url: str,
+        server: uvicorn.Server | None = None,
+    ) -> None:
         self.stack = stack
         self.loop = loop
         self.base_url = base_url
+        self.server = server
+
+    def drop_connections(self) -> int:
+        """Cut every open HTTP connection to Comptoir (the live stream included), as a
+        network failure would; returns how many were cut."""
+
+        async def cut() -> int:
+            assert self.server is not None
+            connections = list(self.server.server_state.connections)
+            for connection in connections:
+                connection.transport.close()  # type: ignore[attr-defined]
+            return len(connections)
+
+        return self.call(cut())
 
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
@@ -112,7 +132,8 @@ async def _serve(
                 serving.result()
                 raise RuntimeError("the inbox server stopped while starting")
             await asyncio.sleep(0.01)
-        ready.set_result(LiveInbox(stack, asyncio.get_running_loop(), f"http://127.0.0.1:{port}"))
+        base_url = f"http://127.0.0.1:{port}"
+        ready.set_result(LiveInbox(stack, asyncio.get_running_loop(), base_url, server))
         await stop.wait()
         server.should_exit = True
         await serving

@@ -280,3 +280,47 @@ def test_the_keyboard_drives_the_list_and_the_help_lists_the_shortcuts(
     page.keyboard.press("Escape")
     expect(help_dialog).to_be_hidden()
     assert tab.errors == []
+
+
+def test_nothing_is_missed_across_a_reconnect(inbox: LiveInbox, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    agent = inbox.add_agent("Nadia", "nadia@example.com")
+    inbox.customer_says("Premier message")
+    tab = AgentTab.open(browser, inbox.base_url)
+    page = tab.page
+    tab.goto(f"#/c/{inbox.conversation_id()}")
+    tab.sign_in(agent)
+    live = page.locator("#live-state")
+    bubbles = page.locator("#thread .msg.in .bubble")
+
+    def cut_while(*texts: str) -> None:
+        """The connection drops and cannot come back until the customer has written."""
+        expect(live).to_have_attribute("data-state", "on")
+        page.route("**/inbox/api/events*", lambda route: route.abort())
+        assert inbox.drop_connections() >= 1
+        expect(live).to_have_attribute("data-state", "off")
+        shown = bubbles.count()
+        for text in texts:
+            inbox.customer_says(text)
+        expect(bubbles).to_have_count(shown)
+        page.unroute("**/inbox/api/events*")
+
+    # A cut before any event reached the page, then a cut after some did (the page then
+    # resumes after the last event id it saw).
+    cut_while("Écrit pendant la coupure")
+    expect(bubbles).to_have_text(["Premier message", "Écrit pendant la coupure"])
+    inbox.customer_says("En direct")
+    expect(bubbles.last).to_have_text("En direct")
+    cut_while("Encore une coupure", "Et un autre")
+    expect(live).to_have_attribute("data-state", "on")
+    expect(bubbles).to_have_text(
+        [
+            "Premier message",
+            "Écrit pendant la coupure",
+            "En direct",
+            "Encore une coupure",
+            "Et un autre",
+        ]
+    )
+    assert tab.dialogs == []

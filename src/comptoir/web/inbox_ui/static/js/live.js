@@ -14,11 +14,13 @@ const EVENTS = [
   "note.created",
   "typing",
   "contact.updated",
+  "ready",
   "reset",
 ];
 
 let source = null;
 let lastId = null;
+let dropped = false;
 let retry = null;
 let handler = () => {};
 let stillSignedIn = async () => true;
@@ -34,14 +36,22 @@ export function stopLive() {
   if (source) source.close();
   source = null;
   lastId = null;
+  dropped = false;
   setState("");
 }
 
 function connect() {
   const url = lastId === null ? "/inbox/api/events" : `/inbox/api/events?since=${encodeURIComponent(lastId)}`;
   source = new EventSource(url);
-  source.addEventListener("open", () => setState("on"));
+  source.addEventListener("open", () => {
+    setState("on");
+    // Back after a cut without any event id to resume from (nothing had happened yet, or
+    // the server gave none): what happened meanwhile is fetched again instead.
+    if (dropped && lastId === null) handler("reset", {});
+    dropped = false;
+  });
   source.addEventListener("error", () => {
+    dropped = true;
     setState("off");
     if (source.readyState === EventSource.CLOSED) {
       source.close();
@@ -54,6 +64,7 @@ function connect() {
   for (const type of EVENTS) {
     source.addEventListener(type, (event) => {
       if (event.lastEventId) lastId = event.lastEventId;
+      if (type === "ready") return;
       let data = {};
       try {
         data = JSON.parse(event.data || "{}");
