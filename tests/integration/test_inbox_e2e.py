@@ -139,3 +139,48 @@ async def test_take_over_and_hand_back(stack: Stack) -> None:
         assert (await browser.get(path)).json()["conversation"]["automation"] == "active"
     finally:
         await browser.http.aclose()
+
+
+async def test_an_attachment_by_url_reaches_the_customer_and_bad_bodies_are_refused(
+    stack: Stack,
+) -> None:
+    await stack.customer_says("Vous avez une photo ?")
+    browser = await agent_browser(stack)
+    try:
+        (conversation,) = stack.conversations()
+        path = f"/inbox/api/conversations/{conversation['id']}/messages"
+        url = "https://cdn.example.com/vitrine.jpg"
+        sent = await browser.post(path, {"attachment": {"type": "image", "url": url}})
+        assert sent.status_code == 201, sent.text
+        assert sent.json()["message"]["attachments"] == [
+            {"type": "image", "url": url, "name": None}
+        ]
+        for bad in (
+            {},
+            {"text": "  "},
+            {"text": "hi", "attachment": {"type": "image", "url": url}},
+            {"attachment": {"type": "image", "url": url}, "quick_replies": [{"title": "Yes"}]},
+            {"attachment": {"type": "script", "url": url}},
+            {"text": "x" * 2001},
+        ):
+            refused = await browser.post(path, bad)
+            assert refused.status_code == 422, (bad, refused.text)
+        for _ in range(1000):
+            records = await stack.sent()
+            attached = [
+                r
+                for r in records
+                if r["request"]
+                .get("message", {})
+                .get("attachment", {})
+                .get("payload", {})
+                .get("url")
+                == url
+            ]
+            if attached:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            pytest.fail("the attachment was never sent")
+    finally:
+        await browser.http.aclose()

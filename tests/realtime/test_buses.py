@@ -58,29 +58,27 @@ async def buses(request: pytest.FixtureRequest) -> AsyncIterator[tuple[EventBus,
 
 async def test_subscribers_get_their_workspace_in_order(buses: tuple[EventBus, EventBus]) -> None:
     publisher, reader = buses
-    stream = reader.subscribe(7, since=None)
-    first = anyio.Event()
-
-    async def publish() -> None:
-        await first.wait()
-        await publisher.publish(8, "conversation.updated", {"conversation_id": 80})
-        for n in range(3):
-            await publisher.publish(7, "message.created", {"message_id": n})
-
-    first_event: list[LiveEvent] = []
+    received: list[LiveEvent] = []
 
     async def consume() -> None:
-        first_event.extend(await take(stream, 3))
+        async for event in reader.subscribe(7, since=None):
+            received.append(event)
+            if event.type == "message.created" and event.data["message_id"] == 2:
+                break
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(publish)
-
-        group.start_soon(consume)
-        await anyio.sleep(0.2)  # let the subscriber reach its queue before publishing
-        first.set()
-    assert [e.data["message_id"] for e in first_event] == [0, 1, 2]
-    assert all(e.workspace_id == 7 for e in first_event)
-    ids = [e.id for e in first_event]
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(consume)
+            while not received:  # until the subscription is live
+                await publisher.publish(7, "ping", {})
+                await anyio.sleep(0.01)
+            await publisher.publish(8, "conversation.updated", {"conversation_id": 80})
+            for n in range(3):
+                await publisher.publish(7, "message.created", {"message_id": n})
+    created = [e for e in received if e.type == "message.created"]
+    assert [e.data["message_id"] for e in created] == [0, 1, 2]
+    assert all(e.workspace_id == 7 for e in received)
+    ids = [e.id for e in received]
     assert ids == sorted(ids)
 
 
