@@ -84,6 +84,9 @@ class RedisBus:
     def listen(self, listener: Callable[[LiveEvent], None]) -> None:
         self._listeners.append(listener)
 
+    async def last_id(self) -> int:
+        return int(await self._redis.get(self._counter) or 0)
+
     async def can_replay(self, since: int) -> bool:
         last = int(await self._redis.get(self._counter) or 0)
         first_entries = await self._redis.xrange(self._stream, count=1)

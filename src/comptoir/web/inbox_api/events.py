@@ -3,7 +3,9 @@
 Each event has an ``id:`` line (the bus's increasing id), an ``event:`` line (its type) and
 one ``data:`` line (JSON, never message text). A client resumes with ``Last-Event-ID`` (what
 ``EventSource`` sends by itself on reconnect) or ``?since=``: what it missed is replayed
-first. When that is no longer in the bus's history the first event is ``reset``. A comment
+first. When that is no longer in the bus's history the first event is ``reset``. A fresh
+stream (or one after ``reset``) first sends ``ready`` with the bus's current id, so a client
+cut off before any real event still has a point to resume from. A comment
 line every ``KEEPALIVE`` seconds keeps proxies from closing an idle stream.
 """
 
@@ -58,6 +60,11 @@ def events_router(container: Container) -> APIRouter:
             if resume is not None and not await bus.can_replay(resume):
                 yield "event: reset\ndata: {}\n\n"
                 resume = None
+            if resume is None:
+                # A fresh stream starts at the bus's current position, with an id the client
+                # can resume from even if the connection drops before the first real event.
+                resume = await bus.last_id()
+                yield f"id: {resume}\nevent: ready\ndata: {{}}\n\n"
             iterator = bus.subscribe(workspace_id, since=resume).__aiter__()
             pending: asyncio.Task[LiveEvent] | None = None
             try:
