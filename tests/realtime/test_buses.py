@@ -164,3 +164,19 @@ async def test_two_comptoir_instances_share_live_events_through_redis(
     finally:
         await first.aclose()
         await second.aclose()
+
+
+async def test_a_redis_outage_does_not_fail_the_change_that_published(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.support.servers import free_port
+
+    bus = RedisBus(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    heard: list[str] = []
+    bus.listen(lambda event: heard.append(event.type))
+    try:
+        await bus.publish(7, "conversation.updated", {"conversation_id": 1})
+    finally:
+        await bus.aclose()
+    assert heard == ["conversation.updated"]
+    assert "could not publish conversation.updated" in caplog.text

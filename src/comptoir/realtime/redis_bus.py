@@ -39,6 +39,10 @@ return id
 """
 
 
+def type_name(exc: BaseException) -> str:
+    return type(exc).__name__
+
+
 def _entry_id(entry_id: Any) -> int:
     text = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
     return int(text.split("-")[0])
@@ -72,12 +76,20 @@ class RedisBus:
         self._start_lock = asyncio.Lock()
 
     async def publish(self, workspace_id: int, type: str, data: dict[str, Any]) -> None:
+        """Append the event to the stream. The change behind it is already committed, so a
+        Redis failure is logged, not raised: agents' pages catch up when they reload."""
         payload = json.dumps(data, separators=(",", ":"), default=str)
-        new_id = await self._script(
-            keys=[self._stream, self._counter],
-            args=[self._history, workspace_id, type, payload],
-        )
-        event = LiveEvent(int(new_id), workspace_id, type, data)
+        try:
+            new_id = int(
+                await self._script(
+                    keys=[self._stream, self._counter],
+                    args=[self._history, workspace_id, type, payload],
+                )
+            )
+        except RedisError as exc:
+            log.error("live updates: could not publish %s to Redis (%s)", type, type_name(exc))
+            new_id = 0
+        event = LiveEvent(new_id, workspace_id, type, data)
         for listener in self._listeners:
             listener(event)
 
@@ -108,7 +120,7 @@ class RedisBus:
                     {self._stream: self._position}, block=self._block_ms, count=500
                 )
             except RedisError as exc:
-                log.warning("live updates: Redis read failed (%s); retrying", type(exc).__name__)
+                log.warning("live updates: Redis read failed (%s); retrying", type_name(exc))
                 await asyncio.sleep(1)
                 continue
             for _stream, entries in answer or []:
