@@ -29,6 +29,8 @@ import { setUpSettings } from "./settings.js";
 import { debounce, state } from "./state.js";
 
 const TYPING_SHOWN_MS = 6000;
+// The time left in each window and the composer's sentence age: draw them again each minute.
+const REDRAW_MS = 60000;
 let typingTimer = null;
 
 function notice(text) {
@@ -238,5 +240,11 @@ async function start() {
     showAuth(location.hash === "#/forgot" ? "forgot" : "sign-in");
   }
 }
+
+setInterval(() => {
+  if (!state.me) return;
+  renderList();
+  if (state.openId !== null) refreshOpen();
+}, REDRAW_MS);
 
 start().catch(reportError);

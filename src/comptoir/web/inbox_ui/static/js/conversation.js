@@ -126,7 +126,9 @@ export async function refreshConversation({ markRead = false, scroll = false } =
   $("conversation").hidden = false;
   renderConversation();
   if (scroll || atBottom) scrollToEnd();
-  if (markRead && view.conversation.unread > 0) {
+  // Read when opened, and when a message arrives while the agent is looking at it.
+  const looking = markRead || document.visibilityState === "visible";
+  if (looking && view.conversation.unread > 0) {
     await post(`/conversations/${id}/read`);
     hooks.onChanged();
   }
@@ -326,7 +328,7 @@ function renderContact() {
     [t("profile_source"), contact.source],
     [t("profile_since"), when(contact.created_at, now)],
     [t("profile_blocked"), contact.blocked ? t("yes") : ""],
-    [t("labels"), (contact.labels || []).join(", ")],
+    [t("contact_labels"), (contact.labels || []).join(", ")],
   ]);
   facts(
     $("contact-fields"),
