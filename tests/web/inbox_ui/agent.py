@@ -61,5 +61,17 @@ class AgentTab:
         expect(page.locator("#inbox-screen")).to_be_visible()
         expect(page.locator("#me-name")).to_have_text(agent.name)
 
+    def unlabelled_controls(self) -> list[str]:
+        """Visible buttons, fields and menus that have no accessible name."""
+        found: list[str] = self.page.evaluate(
+            """() => [...document.querySelectorAll("button, input, select, textarea, a[href]")]
+                .filter((el) => el.getClientRects().length > 0)
+                .filter((el) => !(el.getAttribute("aria-label") || (el.labels && el.labels.length)
+                                  || (el.tagName !== "INPUT" && el.tagName !== "SELECT"
+                                      && el.tagName !== "TEXTAREA" && el.textContent.trim())))
+                .map((el) => el.outerHTML.slice(0, 120))"""
+        )
+        return found
+
     def close(self) -> None:
         self.page.context.close()

@@ -237,6 +237,7 @@ def test_a_phone_sized_screen_shows_one_pane_at_a_time(inbox: LiveInbox, browser
     expect(page.locator("#list-pane")).to_be_hidden()
     expect(page.get_by_role("button", name="Send")).to_be_visible()
     assert fits()
+    assert tab.unlabelled_controls() == []
     page.get_by_role("button", name="Back").click()
     expect(page.locator("#list-pane")).to_be_visible()
     expect(page.locator("#conversation-pane")).to_be_hidden()

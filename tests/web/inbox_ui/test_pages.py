@@ -29,6 +29,13 @@ async def test_the_shell_and_its_files_are_served(api: Api) -> None:
     style = await api.http.get("/inbox/static/inbox.css")
     assert style.headers["content-type"].startswith("text/css")
 
+    for answer in (shell, script, style):
+        policy = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy
+        assert "object-src 'none'" in policy
+        assert "base-uri 'none'" in policy
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
     redirect = await api.http.get("/inbox", follow_redirects=False)
     assert redirect.status_code == 308
     assert redirect.headers["location"] == "/inbox/"

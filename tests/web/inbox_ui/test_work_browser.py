@@ -113,6 +113,8 @@ def test_an_agent_works_a_conversation(inbox: LiveInbox, browser: Any) -> None:
     page.locator("#status-list").get_by_role("button", name=re.compile("^Open")).click()
     expect(rows).to_have_count(1)
 
+    assert tab.unlabelled_controls() == []
+
     # The whole page in French, the composer's sentence included.
     english = page.locator("#allowance").inner_text()
     page.get_by_label("Language").select_option("fr")
