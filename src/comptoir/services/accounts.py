@@ -242,6 +242,10 @@ def _open_session(
     email_key: str,
     now: datetime,
 ) -> SignIn:
+    # Housekeeping where it costs nothing noticeable: sessions past their absolute expiry and
+    # throttling counters nobody needs any more go.
+    store.delete_expired_sessions(conn, now)
+    store.forget_old_counters(conn, now - throttling.FORGET_AFTER)
     session_id = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     store.insert_session(

@@ -322,5 +322,11 @@ def add_failure(conn: Connection, key: str, now: datetime, forget_before: dateti
         )
 
 
+def forget_old_counters(conn: Connection, before: datetime) -> int:
+    return conn.execute(
+        login_throttles.delete().where(login_throttles.c.last_failure_at < before)
+    ).rowcount
+
+
 def clear_counters(conn: Connection, keys: list[str]) -> None:
     conn.execute(login_throttles.delete().where(login_throttles.c.key.in_(keys)))
