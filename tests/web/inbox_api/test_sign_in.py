@@ -155,3 +155,15 @@ async def test_every_answer_carries_the_security_headers(desk: Desk) -> None:
         assert "frame-ancestors 'none'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_api_docs_page_may_load_its_assets_but_nothing_else_relaxes(desk: Desk) -> None:
+    response = await desk.browser().get("/docs")
+    csp = response.headers["content-security-policy"]
+    assert "https://cdn.jsdelivr.net" in csp
+    assert "object-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert (
+        "cdn.jsdelivr.net"
+        not in (await desk.browser().get("/inbox/")).headers["content-security-policy"]
+    )
