@@ -43,9 +43,11 @@ def test_an_agent_signs_in_sees_a_message_arrive_live_and_the_customer_gets_the_
     tab.goto()
     tab.sign_in(agent)
     expect(page.locator("#live-state")).to_have_attribute("data-state", "on")
+    expect(page).to_have_title("Comptoir inbox")
 
     # The customer writes while the agent looks at the list: the row appears by itself.
     inbox.customer_says("Bonjour ! Vous êtes ouverts samedi matin ?")
+    expect(page).to_have_title("(1) Comptoir inbox")
     row = page.locator("#conversation-list .row", has_text="Camille Martin")
     expect(row).to_contain_text("Vous êtes ouverts samedi matin ?")
     expect(row.locator(".window")).to_have_text(re.compile(r"^2[34] h left$"))
@@ -56,8 +58,9 @@ def test_an_agent_signs_in_sees_a_message_arrive_live_and_the_customer_gets_the_
     expect(thread.locator(".msg.in")).to_contain_text("Vous êtes ouverts samedi matin ?")
     expect(page.locator("#allowance")).to_have_attribute("data-mode", "response")
 
-    # A second message arrives in the open conversation without a reload.
+    # A second message arrives in the open conversation without a reload (and is read out).
     inbox.customer_says("Et dimanche ?")
+    expect(page.locator("#announce")).to_have_text("New message from Camille Martin: Et dimanche ?")
     expect(thread.locator(".msg.in .bubble").last).to_have_text("Et dimanche ?")
 
     # The agent answers (Ctrl+Enter sends); the customer gets it in Messenger.

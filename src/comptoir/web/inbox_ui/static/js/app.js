@@ -110,6 +110,7 @@ async function enterInbox(me) {
 function leaveInbox() {
   stopLive();
   state.me = null;
+  document.title = t("title");
   closeConversation();
   state.list.rows = [];
   show($("inbox-screen"), false);

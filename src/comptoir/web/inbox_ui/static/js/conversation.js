@@ -288,8 +288,28 @@ async function loadOlder() {
   if (first) first.scrollIntoView({ block: "start" });
 }
 
+// The last message seen in the open conversation: a newer one from the customer is read
+// out by screen readers (the thread itself is redrawn whole and is not a live region).
+let lastSeen = { id: null, message: null };
+
+function announce(messages) {
+  const last = messages[messages.length - 1];
+  if (!last) return;
+  if (lastSeen.id === state.openId && lastSeen.message !== null && last.id > lastSeen.message) {
+    if (last.direction === "in") {
+      $("announce").textContent = t("new_message", {
+        name: authorText(last),
+        text: last.text ?? t("attachment"),
+      });
+    }
+  }
+  lastSeen = { id: state.openId, message: last.id };
+}
+
 function renderThread() {
-  fill($("thread"), allMessages().map(messageElement));
+  const messages = allMessages();
+  announce(messages);
+  fill($("thread"), messages.map(messageElement));
   $("older-button").hidden = !olderCursor();
 }
 

@@ -2,6 +2,9 @@
 // English. Static text in the page carries data-i18n* attributes; scripts call t().
 
 const EN = {
+  title: "Comptoir inbox",
+  title_unread: "({count}) Comptoir inbox",
+  new_message: "New message from {name}: {text}",
   settings: "Team and saved replies",
   saved_name: "Name",
   saved_text: "Text",
@@ -167,6 +170,9 @@ const EN = {
 };
 
 const FR = {
+  title: "Boîte de réception Comptoir",
+  title_unread: "({count}) Boîte de réception Comptoir",
+  new_message: "Nouveau message de {name} : {text}",
   settings: "Équipe et réponses enregistrées",
   saved_name: "Nom",
   saved_text: "Texte",

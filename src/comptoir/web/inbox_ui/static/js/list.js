@@ -43,6 +43,7 @@ export function setUpList({ onOpen }) {
 
 /** The folders and statuses, with their counts. */
 export function renderFolders() {
+  renderTitle();
   const unread = counts ? counts.unread : {};
   fill(
     $("folder-list"),
@@ -125,6 +126,12 @@ export async function loadFilters() {
 export async function loadCounts() {
   counts = await get("/counts");
   renderFolders();
+}
+
+/** The tab's title counts the conversations with unread messages. */
+export function renderTitle() {
+  const unread = counts?.unread?.all || 0;
+  document.title = state.me && unread ? t("title_unread", { count: unread }) : t("title");
 }
 
 function query(cursor, limit) {
