@@ -36,6 +36,8 @@ export function setUpList({ onOpen }) {
   $("conversation-list").addEventListener("click", (event) => {
     const row = event.target.closest("[data-id]");
     if (!row) return;
+    // A click with a modifier opens the conversation in another tab, as links do.
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
     onOpen(Number(row.dataset.id));
   });
@@ -231,7 +233,10 @@ export function moveSelection(step) {
   }
 }
 
+/** The row the keyboard is on: the focused one, else the selected one. */
 export function selectedId() {
+  const focused = document.activeElement?.closest?.("#conversation-list [data-id]");
+  if (focused) return Number(focused.dataset.id);
   const row = state.list.rows[state.list.selected];
   return row ? row.id : null;
 }
