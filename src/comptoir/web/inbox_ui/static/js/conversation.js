@@ -22,6 +22,7 @@ let older = { id: null, messages: [], cursor: null };
 export function setUpConversation(options) {
   hooks = options;
   $("resolve-button").addEventListener("click", () => change({ status: "resolved" }));
+  $("pending-button").addEventListener("click", () => change({ status: "pending" }));
   $("reopen-button").addEventListener("click", () => change({ status: "open" }));
   $("assign-select").addEventListener("change", () => {
     const value = $("assign-select").value;
@@ -177,9 +178,10 @@ function renderHeader() {
     SNOOZES.map(([key, seconds]) => h("option", { value: seconds }, t(`snooze_${key}`))),
   );
   $("snooze-select").value = "0";
-  const resolved = conversation.status === "resolved";
-  $("resolve-button").hidden = resolved;
-  $("reopen-button").hidden = !resolved;
+  const status = conversation.status;
+  $("pending-button").hidden = status !== "open";
+  $("resolve-button").hidden = status === "resolved";
+  $("reopen-button").hidden = status === "open";
   fill(
     $("label-list"),
     (conversation.labels || []).map((label) =>
