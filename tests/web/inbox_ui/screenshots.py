@@ -14,6 +14,7 @@ from pathlib import Path
 from tests.web.inbox_ui.agent import DESKTOP, PHONE, AgentTab
 from tests.web.inbox_ui.conftest import CHROMIUM
 from tests.web.inbox_ui.live import LiveInbox, live_inbox
+from tests.web.inbox_ui.test_inbox_browser import eventually
 
 OUT = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
@@ -69,11 +70,16 @@ def main() -> int:
                 page.get_by_role("button", name="Add", exact=True).first.click()
             page.get_by_role("button", name="Send").click()
             expect(page.locator("#thread .msg.out")).to_have_count(1)
+            eventually(
+                lambda: any(i["from"] == "page" for i in inbox.thread(psids[0])),
+                "the reply in the customer's thread",
+            )
             inbox.call(inbox.stack.act({"type": "message", "quick_reply_payload": "OUI"}, psids[0]))
             inbox.settle()
             expect(page.locator("#thread .msg.in")).to_have_count(2)
             page.get_by_label("Add a label").fill("pickup")
             page.get_by_label("Add a label").press("Enter")
+            page.locator("#notes summary").click()
             page.locator("#note-text").fill("Regular customer, prefers Saturday pick-ups.")
             page.get_by_role("button", name="Save the note").click()
             expect(page.locator("#note-list li")).to_have_count(1)

@@ -46,9 +46,11 @@ def test_an_agent_works_a_conversation(inbox: LiveInbox, browser: Any) -> None:
     rows.filter(has_text="Camille Martin").click()
 
     # A private note and a label.
+    page.get_by_text("Private notes").click()
     page.get_by_label("Add a note").fill("Asks about Lyon; check with the courier.")
     page.get_by_role("button", name="Save the note").click()
     expect(page.locator("#note-list li")).to_contain_text("Asks about Lyon")
+    expect(page.locator("#note-count")).to_have_text("(1)")
     page.get_by_label("Add a label").fill("Delivery")
     page.get_by_label("Add a label").press("Enter")
     expect(page.locator("#label-list")).to_contain_text("delivery")

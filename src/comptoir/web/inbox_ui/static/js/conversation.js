@@ -113,8 +113,9 @@ export async function refreshConversation({ markRead = false, scroll = false } =
   }
   if (ticket !== loading || state.openId !== id) return;
   noteServerNow(view.now);
-  const thread = $("thread");
-  const atBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
+  const scroller = $("thread-scroll");
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const firstShow = state.view === null;
   state.view = view;
   if (state.me && state.me.locale !== lang()) {
     try {
@@ -126,6 +127,8 @@ export async function refreshConversation({ markRead = false, scroll = false } =
   $("not-found").hidden = true;
   $("conversation").hidden = false;
   renderConversation();
+  // Notes open by themselves when there are some, the first time a conversation is shown.
+  if (firstShow) $("notes").open = (view.notes || []).length > 0;
   if (scroll || atBottom) scrollToEnd();
   // Read when opened, and when a message arrives while the agent is looking at it.
   const looking = markRead || document.visibilityState === "visible";
@@ -136,8 +139,8 @@ export async function refreshConversation({ markRead = false, scroll = false } =
 }
 
 function scrollToEnd() {
-  const last = $("thread").lastElementChild;
-  if (last) last.scrollIntoView({ block: "end" });
+  const scroller = $("thread-scroll");
+  scroller.scrollTop = scroller.scrollHeight;
 }
 
 export function renderConversation() {
@@ -285,9 +288,10 @@ async function loadOlder() {
   if (state.openId !== id) return;
   const previous = older.id === id ? older.messages : [];
   older = { id, messages: [...answer.data, ...previous], cursor: answer.older_cursor || null };
-  const first = $("thread").firstElementChild;
+  const scroller = $("thread-scroll");
+  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
   renderThread();
-  if (first) first.scrollIntoView({ block: "start" });
+  scroller.scrollTop = scroller.scrollHeight - fromBottom; // keep what was in view in place
 }
 
 // The last message seen in the open conversation: a newer one from the customer is read
@@ -316,6 +320,8 @@ function renderThread() {
 }
 
 function renderNotes() {
+  const count = (state.view.notes || []).length;
+  $("note-count").textContent = count ? `(${count})` : "";
   fill(
     $("note-list"),
     (state.view.notes || []).map((note) =>
