@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -309,3 +310,48 @@ def test_an_owner_keeps_saved_replies_and_invites_an_agent(
     newcomer.page.get_by_role("button", name="Team and saved replies").click()
     expect(newcomer.page.locator("#invite-form")).to_be_hidden()
     assert tab.errors == newcomer.errors == []
+
+
+def test_the_contact_panel_shows_fields_consents_and_past_conversations(
+    inbox: LiveInbox, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from comptoir.storage.tables import automation_contacts
+
+    stack = inbox.stack
+    inbox.customer_says("Bonjour, c'est encore moi")
+    contact = next(c for c in stack.contacts() if c["psid"] == stack.customer)
+    now = stack.container.clock.now()
+    with stack.container.engine.begin() as conn:
+        conn.execute(
+            automation_contacts.insert().values(
+                contact_id=contact["id"],
+                fields={"city": "<b>Lyon</b>", "order": "4521"},
+                labels=["vip"],
+                consents=[{"topic": "promotions", "action": "subscribe", "at": now.isoformat()}],
+                updated_at=now,
+            )
+        )
+    rows = Rows(stack.container.engine, stack.container.secrets, now - timedelta(days=30))
+    past = rows.conversation(
+        stack.workspace_id, stack.page.page_ref, contact["id"], status="resolved"
+    )
+    rows.message(past, text="Une ancienne question")
+
+    agent = inbox.add_agent("Nadia", "nadia@example.com")
+    tab = AgentTab.open(browser, inbox.base_url)
+    page = tab.page
+    tab.goto(f"#/c/{inbox.conversation_id()}")
+    tab.sign_in(agent)
+    panel = page.locator("#contact-panel")
+    expect(panel.locator("#contact-fields")).to_contain_text("city<b>Lyon</b>")
+    expect(panel.locator("#contact-fields")).to_contain_text("order4521")
+    expect(panel.locator("#contact-profile")).to_contain_text("Contact labelsvip")
+    expect(panel.locator("#contact-consents li")).to_contain_text("promotions: subscribe")
+    assert panel.locator("b").count() == 0
+    panel.locator("#contact-history a").click()
+    expect(page).to_have_url(re.compile(f"#/c/{past}$"))
+    expect(page.locator("#thread .msg.in .bubble")).to_have_text(["Une ancienne question"])
+    expect(page.locator("#conversation-meta")).to_contain_text("Resolved")
+    assert tab.errors == []

@@ -156,7 +156,7 @@ function renderHeader() {
   const view = state.view;
   const conversation = view.conversation;
   $("conversation-title").textContent = conversation.contact?.name || "?";
-  const parts = [conversation.page?.name, t(`status_${conversation.status}`)];
+  const parts = [conversation.page?.name, t(`state_${conversation.status}`)];
   if (conversation.snoozed_until) {
     parts.push(t("snoozed_until", { time: when(conversation.snoozed_until, serverNow()) }));
   }
@@ -391,7 +391,7 @@ function renderContact() {
             h(
               "a",
               { href: `#/c/${p.id}` },
-              `${t(`status_${p.status}`)} · ${when(p.last_activity_at, now)}`,
+              `${t(`state_${p.status}`)} · ${when(p.last_activity_at, now)}`,
             ),
           ),
         )
