@@ -110,25 +110,34 @@ def list_ids(
 def count_folders(
     conn: Connection, workspace_id: int, user_id: int, now: datetime
 ) -> dict[str, dict[str, int]]:
-    """Conversations per folder and status."""
-    snoozed = _snoozed(now)
-    status = sa.case(
-        (c.c.status == "resolved", "resolved"), (snoozed, "snoozed"), else_=c.c.status
-    ).label("shown")
-    rows = conn.execute(
-        sa.select(status, c.c.assignee_id, sa.func.count().label("n"))
-        .where(c.c.workspace_id == workspace_id)
-        .group_by(status, c.c.assignee_id)
-    ).all()
+    """Conversations per folder and status: one pass over the assignee index, then the few
+    snoozed ones (their own index) moved from their status to ``snoozed``."""
     counts: dict[str, dict[str, int]] = {f: dict.fromkeys(STATUSES, 0) for f in FOLDERS}
+
+    def add(status: str, assignee_id: int | None, n: int) -> None:
+        counts["all"][status] += n
+        if assignee_id is None:
+            counts["unassigned"][status] += n
+        elif assignee_id == user_id:
+            counts["mine"][status] += n
+
+    rows = conn.execute(
+        sa.select(c.c.status, c.c.assignee_id, sa.func.count().label("n"))
+        .where(c.c.workspace_id == workspace_id)
+        .group_by(c.c.status, c.c.assignee_id)
+    ).all()
     for row in rows:
-        if row.shown not in counts["all"]:
-            continue
-        counts["all"][row.shown] += row.n
-        if row.assignee_id is None:
-            counts["unassigned"][row.shown] += row.n
-        elif row.assignee_id == user_id:
-            counts["mine"][row.shown] += row.n
+        if row.status in counts["all"]:
+            add(row.status, row.assignee_id, row.n)
+    snoozed = conn.execute(
+        sa.select(c.c.status, c.c.assignee_id, sa.func.count().label("n"))
+        .where(c.c.workspace_id == workspace_id, c.c.status != "resolved", _snoozed(now))
+        .group_by(c.c.status, c.c.assignee_id)
+    ).all()
+    for row in snoozed:
+        if row.status in counts["all"]:
+            add(row.status, row.assignee_id, -row.n)
+            add("snoozed", row.assignee_id, row.n)
     return counts
 
 

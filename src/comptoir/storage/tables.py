@@ -124,6 +124,7 @@ conversations = sa.Table(
     sa.Index(
         "ix_conversations_ws_status_activity", "workspace_id", "status", "last_activity_at", "id"
     ),
+    sa.Index("ix_conversations_ws_snoozed", "workspace_id", "snoozed_until"),
     sa.Index(
         "ix_conversations_ws_assignee_activity",
         "workspace_id",

@@ -88,6 +88,9 @@ def upgrade() -> None:
         ["workspace_id", "status", "last_activity_at", "id"],
     )
     op.create_index(
+        "ix_conversations_ws_snoozed", "conversations", ["workspace_id", "snoozed_until"]
+    )
+    op.create_index(
         "ix_conversations_ws_assignee_activity",
         "conversations",
         ["workspace_id", "assignee_id", "status", "last_activity_at", "id"],
@@ -250,6 +253,7 @@ def downgrade() -> None:
     ):
         op.drop_table(table)
     op.drop_index("ix_conversations_ws_assignee_activity", table_name="conversations")
+    op.drop_index("ix_conversations_ws_snoozed", table_name="conversations")
     op.drop_index("ix_conversations_ws_status_activity", table_name="conversations")
     with op.batch_alter_table("conversations") as batch:
         batch.drop_column("snoozed_at")
