@@ -61,6 +61,10 @@ class AgentTab:
         expect(page.locator("#inbox-screen")).to_be_visible()
         expect(page.locator("#me-name")).to_have_text(agent.name)
 
+    def fits_the_width(self) -> bool:
+        """Nothing sticks out sideways (no horizontal scrolling)."""
+        return bool(self.page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"))
+
     def unlabelled_controls(self) -> list[str]:
         """Visible buttons, fields and menus that have no accessible name."""
         found: list[str] = self.page.evaluate(

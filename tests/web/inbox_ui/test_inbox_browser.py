@@ -229,17 +229,14 @@ def test_a_phone_sized_screen_shows_one_pane_at_a_time(inbox: LiveInbox, browser
     tab.goto()
     tab.sign_in(agent)
 
-    def fits() -> bool:
-        return bool(page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"))
-
     row = page.locator("#conversation-list .row", has_text="Camille Martin")
     expect(row).to_be_visible()
-    assert fits()
+    assert tab.fits_the_width()
     row.click()
     expect(page.locator("#thread .msg.in .bubble")).to_have_text("Bonjour depuis mon téléphone")
     expect(page.locator("#list-pane")).to_be_hidden()
     expect(page.get_by_role("button", name="Send")).to_be_visible()
-    assert fits()
+    assert tab.fits_the_width()
     assert tab.unlabelled_controls() == []
     page.get_by_role("button", name="Back").click()
     expect(page.locator("#list-pane")).to_be_visible()

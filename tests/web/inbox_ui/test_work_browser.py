@@ -121,6 +121,7 @@ def test_an_agent_works_a_conversation(inbox: LiveInbox, browser: Any) -> None:
     expect(rows).to_have_count(1)
 
     assert tab.unlabelled_controls() == []
+    assert tab.fits_the_width()
 
     # The whole page in French, the composer's sentence included.
     english = page.locator("#allowance").inner_text()

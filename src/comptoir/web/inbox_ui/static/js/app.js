@@ -32,12 +32,14 @@ const TYPING_SHOWN_MS = 6000;
 // The time left in each window and the composer's sentence age: draw them again each minute.
 const REDRAW_MS = 60000;
 let typingTimer = null;
+let noticeTimer = null;
 
 function notice(text) {
   const node = $("notice");
   node.textContent = text || "";
   node.hidden = !text;
-  if (text) setTimeout(() => notice(""), 8000);
+  clearTimeout(noticeTimer);
+  if (text) noticeTimer = setTimeout(() => notice(""), 8000);
 }
 
 function reportError(error) {
