@@ -12,11 +12,13 @@ conversation (its last 50 messages, notes, contact panel, composer) and a search
 messages, a contact's name). Each is run ``RUNS`` times after a warm-up; p50 and p95 are
 printed beside the baseline, a primary-key read of one conversation measured the same way.
 
-Targets (p95): list and open under 50 ms, search under 300 ms; exit status 1 if missed.
+Targets (p95): list and open under 50 ms, search under 300 ms; exit status 1 if missed. The
+folder and unread counts (every conversation of the workspace) are printed without a target.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import random
@@ -39,7 +41,7 @@ RUNS = 60
 WARMUP = 5
 LIST_TARGET_MS = 50.0
 SEARCH_TARGET_MS = 300.0
-SEED_VERSION = "v1"
+SEED_VERSION = "v2"
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 FIRST_NAMES = (
@@ -313,14 +315,25 @@ def _postgres_url() -> str | None:
 # -- measuring -------------------------------------------------------------------------------
 
 
-def _measure(engine: sa.Engine, work: Callable[[sa.Connection, int], Any]) -> list[float]:
+def _measure(
+    engine: sa.Engine, work: Callable[[sa.Connection, int], Any], runs: int = RUNS
+) -> list[float]:
+    """Milliseconds per run; the garbage collector runs between runs, not inside one, as
+    it would between requests of a server that is not starved of memory."""
     timings = []
-    for run in range(WARMUP + RUNS):
-        started = time.perf_counter()
-        with engine.connect() as conn:
-            work(conn, run)
-        if run >= WARMUP:
-            timings.append((time.perf_counter() - started) * 1000)
+    try:
+        for run in range(WARMUP + runs):
+            gc.collect()
+            gc.disable()
+            started = time.perf_counter()
+            with engine.connect() as conn:
+                work(conn, run)
+            elapsed = (time.perf_counter() - started) * 1000
+            gc.enable()
+            if run >= WARMUP:
+                timings.append(elapsed)
+    finally:
+        gc.enable()
     return timings
 
 
@@ -381,6 +394,9 @@ def _bench(url: str, label: str) -> bool:
         query = store.ListQuery(status="open", terms=tuple(names[run].lower().split()))
         return inbox.list_page(conn, agent, query, NOW)
 
+    def counts(conn: sa.Connection, run: int) -> Any:
+        return inbox.counts(conn, agent, NOW)
+
     cases: list[tuple[str, Callable[[sa.Connection, int], Any], float | None]] = [
         ("baseline: one row by id", baseline, None),
         ("list, first page (open)", first_page, LIST_TARGET_MS),
@@ -390,15 +406,16 @@ def _bench(url: str, label: str) -> bool:
         ("open a conversation", open_one, LIST_TARGET_MS),
         (f"search a word ({SEARCH_WORD!r})", search_word, SEARCH_TARGET_MS),
         ("search a contact's name", search_name, SEARCH_TARGET_MS),
+        ("folder and unread counts", counts, None),
     ]
     ok = True
     base = 0.0
     for name, work, target in cases:
-        timings = _measure(engine, work)
+        timings = _measure(engine, work, 10 if work is counts else RUNS)
         p50, p95 = statistics.median(timings), _p(timings, 0.95)
         if target is None:
-            base = p50
-            print(f"  {name:34} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
+            base = base or p50
+            print(f"  {name:34} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (no target)")
             continue
         met = p95 < target
         ok = ok and met
