@@ -87,10 +87,14 @@ def main() -> int:
             page.locator("#reply-text").fill("Parfait, à samedi !")
             page.mouse.move(0, 0)
             page.screenshot(path=str(OUT / "inbox-conversation.png"))
+            page.locator("#reply-extras summary").click()
+            page.get_by_label("Add a quick-reply button").fill("Oui, merci")
+            page.get_by_label("Add a quick-reply button").press("Enter")
+            page.locator("#reply-text").focus()
+            page.set_viewport_size({"width": 1280, "height": 1100})  # the composer unfolded
             page.locator("#composer").screenshot(path=str(OUT / "inbox-composer.png"))
+            page.set_viewport_size(DESKTOP)
 
-            page.keyboard.press("Escape")
-            page.locator("#reply-text").fill("")
             page.goto(f"{inbox.base_url}/inbox/#/")
             expect(rows).to_have_count(len(CUSTOMERS))
             page.screenshot(path=str(OUT / "inbox-list.png"))
