@@ -3,8 +3,9 @@
 The database is seeded once per backend and kept (SQLite: a file under the temp dir;
 PostgreSQL: a schema of ``COMPTOIR_BENCH_PG_URL``, default the test server's ``test``
 database, skipped when it does not answer). Seeding uses the driver's bulk paths (executemany
-on SQLite, COPY on PostgreSQL) with the full-text triggers or indexes set up again afterwards,
-exactly as migration 0006 makes them.
+on SQLite, COPY on PostgreSQL) with the full-text triggers or indexes and the trigger that
+keeps each conversation's newest customer message set up again afterwards, exactly as
+migration 0006 makes them (the seeded rows carry that value themselves).
 
 Measured through the service layer (``services.inbox``), each on its own connection like a
 request: the list's first page, a deep page (keyset cursor 50,000 conversations in), opening a
@@ -41,7 +42,7 @@ RUNS = 60
 WARMUP = 5
 LIST_TARGET_MS = 50.0
 SEARCH_TARGET_MS = 300.0
-SEED_VERSION = "v2"
+SEED_VERSION = "v3"
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 FIRST_NAMES = (
@@ -161,8 +162,10 @@ def _rows(sqlite: bool) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
         roll = rng.random()
         status = "resolved" if roll < 0.7 else ("open" if roll < 0.9 else "pending")
         assignee = rng.randint(1, AGENTS) if rng.random() < 0.6 else None
+        # Messages alternate in/out, ten per conversation: the last customer one is the 9th.
+        last_in = (n - 1) * MESSAGES_PER_CONVERSATION + MESSAGES_PER_CONVERSATION - 1
         conversations.append(
-            (n, 1, page, n, status, assignee, t(last), t(last - timedelta(days=3)))
+            (n, 1, page, n, status, assignee, t(last), t(last - timedelta(days=3)), last_in)
         )
     yield "contacts", contacts
     yield "conversations", conversations
@@ -200,7 +203,7 @@ COLUMNS = {
     "contacts": "id, workspace_id, page_ref, psid, first_name, last_name, profile_status, "
     "last_user_message_at, last_qualifying_action_at, window_seconds, created_at",
     "conversations": "id, workspace_id, page_ref, contact_id, status, assignee_id, "
-    "last_activity_at, created_at",
+    "last_activity_at, created_at, last_in_message_id",
     "messages": "id, workspace_id, page_ref, conversation_id, contact_id, direction, "
     "author_kind, text, content, status, created_at",
 }
@@ -218,6 +221,7 @@ def _seed_sqlite(engine: sa.Engine) -> None:
         for name in ("messages", "contacts"):
             for kind in ("insert", "delete", "update"):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}_fts_{kind}")
+        cursor.execute("DROP TRIGGER IF EXISTS messages_last_in")  # the rows carry it
         cursor.execute("PRAGMA synchronous=OFF")
         for table, rows in _rows(sqlite=True):
             columns = COLUMNS[table]
@@ -225,7 +229,7 @@ def _seed_sqlite(engine: sa.Engine) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
         cursor.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
         cursor.execute("INSERT INTO contacts_fts(contacts_fts) VALUES ('rebuild')")
-        for statement in migration.SQLITE_FTS:
+        for statement in migration.SQLITE_FTS + migration.SQLITE_LAST_IN:
             if statement.startswith("CREATE TRIGGER"):
                 cursor.execute(statement)
         cursor.execute("ANALYZE")
@@ -241,10 +245,12 @@ def _seed_postgres(engine: sa.Engine) -> None:
         cursor: Any = raw.cursor()
         cursor.execute("DROP INDEX IF EXISTS ix_messages_text_fts")
         cursor.execute("DROP INDEX IF EXISTS ix_contacts_name_fts")
+        cursor.execute("ALTER TABLE messages DISABLE TRIGGER messages_last_in")
         for table, rows in _rows(sqlite=False):
             with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+        cursor.execute("ALTER TABLE messages ENABLE TRIGGER messages_last_in")
         for statement in migration.POSTGRES_FTS:
             cursor.execute(statement)
         for table in ("workspaces", "pages", "users", "contacts", "conversations", "messages"):

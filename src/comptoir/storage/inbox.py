@@ -144,33 +144,26 @@ def count_folders(
 def unread_conversations(
     conn: Connection, workspace_id: int, user_id: int, now: datetime
 ) -> dict[str, int]:
-    """Open (not resolved, not snoozed) conversations with unread customer messages."""
+    """Open (not resolved, not snoozed) conversations with unread customer messages: their
+    newest customer message (kept on the conversation) is above this user's read mark."""
     r = conversation_reads
-    latest_in = (
-        sa.select(sa.func.max(messages.c.id))
-        .where(messages.c.conversation_id == c.c.id, messages.c.direction == "in")
-        .scalar_subquery()
-    )
-    read_up_to = (
-        sa.select(r.c.last_read_message_id)
-        .where(r.c.conversation_id == c.c.id, r.c.user_id == user_id)
-        .scalar_subquery()
-    )
-    rows = conn.execute(
-        sa.select(c.c.assignee_id).where(
+    unassigned = c.c.assignee_id.is_(None)
+    mine = c.c.assignee_id == user_id
+    row = conn.execute(
+        sa.select(
+            sa.func.count().label("all"),
+            sa.func.coalesce(sa.func.sum(sa.case((unassigned, 1), else_=0)), 0).label("free"),
+            sa.func.coalesce(sa.func.sum(sa.case((mine, 1), else_=0)), 0).label("mine"),
+        )
+        .select_from(c.outerjoin(r, sa.and_(r.c.conversation_id == c.c.id, r.c.user_id == user_id)))
+        .where(
             c.c.workspace_id == workspace_id,
             c.c.status != "resolved",
             sa.not_(_snoozed(now)),
-            latest_in > sa.func.coalesce(read_up_to, 0),
+            c.c.last_in_message_id > sa.func.coalesce(r.c.last_read_message_id, 0),
         )
-    ).all()
-    result = {"unassigned": 0, "mine": 0, "all": len(rows)}
-    for row in rows:
-        if row.assignee_id is None:
-            result["unassigned"] += 1
-        elif row.assignee_id == user_id:
-            result["mine"] += 1
-    return result
+    ).one()
+    return {"unassigned": int(row.free), "mine": int(row.mine), "all": int(row.all)}
 
 
 def conversation_rows(

@@ -119,6 +119,9 @@ conversations = sa.Table(
     #: ``snoozed_at`` (a customer who writes ends the snooze). Migration 0006.
     sa.Column("snoozed_until", UTCDateTime, nullable=True),
     sa.Column("snoozed_at", UTCDateTime, nullable=True),
+    #: The newest customer message's id, kept by a trigger on ``messages`` (migration 0006):
+    #: a conversation is unread for an agent when it is above their read mark.
+    sa.Column("last_in_message_id", BigId, nullable=True),
     sa.Index("ix_conversations_ws_activity", "workspace_id", "last_activity_at", "id"),
     #: The inbox's folders: keyset pages on (last_activity_at, id) per status and assignee.
     sa.Index(

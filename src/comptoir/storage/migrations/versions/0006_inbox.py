@@ -64,6 +64,22 @@ SQLITE_FTS = [
     "SELECT id, first_name, last_name FROM contacts",
 ]
 
+#: The newest customer message of each conversation, kept in the same transaction.
+SQLITE_LAST_IN = [
+    "CREATE TRIGGER messages_last_in AFTER INSERT ON messages WHEN new.direction = 'in' "
+    "BEGIN UPDATE conversations SET last_in_message_id = new.id "
+    "WHERE id = new.conversation_id "
+    "AND (last_in_message_id IS NULL OR last_in_message_id < new.id); END",
+]
+POSTGRES_LAST_IN = [
+    "CREATE FUNCTION comptoir_messages_last_in() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN UPDATE conversations SET last_in_message_id = NEW.id "
+    "WHERE id = NEW.conversation_id "
+    "AND (last_in_message_id IS NULL OR last_in_message_id < NEW.id); RETURN NULL; END $$",
+    "CREATE TRIGGER messages_last_in AFTER INSERT ON messages FOR EACH ROW "
+    "WHEN (NEW.direction = 'in') EXECUTE FUNCTION comptoir_messages_last_in()",
+]
+
 #: PostgreSQL: accents are folded with ``translate`` (immutable, so indexable; the unaccent
 #: extension may not be installed) before the 'simple' configuration splits and lower-cases.
 ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ"
@@ -82,6 +98,11 @@ POSTGRES_FTS = [
 def upgrade() -> None:
     op.add_column("conversations", sa.Column("snoozed_until", _time(), nullable=True))
     op.add_column("conversations", sa.Column("snoozed_at", _time(), nullable=True))
+    op.add_column("conversations", sa.Column("last_in_message_id", _id(), nullable=True))
+    op.execute(
+        "UPDATE conversations SET last_in_message_id = (SELECT max(m.id) FROM messages m "
+        "WHERE m.conversation_id = conversations.id AND m.direction = 'in')"
+    )
     op.create_index(
         "ix_conversations_ws_status_activity",
         "conversations",
@@ -224,7 +245,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_replies")),
     )
     op.create_index(op.f("ix_saved_replies_workspace_id"), "saved_replies", ["workspace_id"])
-    statements = SQLITE_FTS if op.get_bind().dialect.name == "sqlite" else POSTGRES_FTS
+    if op.get_bind().dialect.name == "sqlite":
+        statements = SQLITE_FTS + SQLITE_LAST_IN
+    else:
+        statements = POSTGRES_FTS + POSTGRES_LAST_IN
     for statement in statements:
         op.execute(statement)
 
@@ -234,9 +258,12 @@ def downgrade() -> None:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS messages_fts_{trigger}")
             op.execute(f"DROP TRIGGER IF EXISTS contacts_fts_{trigger}")
+        op.execute("DROP TRIGGER IF EXISTS messages_last_in")
         op.execute("DROP TABLE IF EXISTS messages_fts")
         op.execute("DROP TABLE IF EXISTS contacts_fts")
     else:
+        op.execute("DROP TRIGGER IF EXISTS messages_last_in ON messages")
+        op.execute("DROP FUNCTION IF EXISTS comptoir_messages_last_in()")
         op.execute("DROP INDEX IF EXISTS ix_messages_text_fts")
         op.execute("DROP INDEX IF EXISTS ix_contacts_name_fts")
     for table in (
@@ -256,5 +283,6 @@ def downgrade() -> None:
     op.drop_index("ix_conversations_ws_snoozed", table_name="conversations")
     op.drop_index("ix_conversations_ws_status_activity", table_name="conversations")
     with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("last_in_message_id")
         batch.drop_column("snoozed_at")
         batch.drop_column("snoozed_until")
