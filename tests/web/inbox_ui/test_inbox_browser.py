@@ -309,6 +309,7 @@ def test_nothing_is_missed_across_a_reconnect(inbox: LiveInbox, browser: Any) ->
 
     # A cut before any event reached the page, then a cut after some did (the page then
     # resumes after the last event id it saw).
+    expect(bubbles).to_have_text(["Premier message"])
     cut_while("Écrit pendant la coupure")
     expect(bubbles).to_have_text(["Premier message", "Écrit pendant la coupure"])
     inbox.customer_says("En direct")
