@@ -98,6 +98,10 @@ def build_container(
         limits=limits,
     )
     bus: EventBus = MemoryBus()
+    if settings.redis_url:
+        from comptoir.realtime.redis_bus import RedisBus
+
+        bus = RedisBus(settings.redis_url, prefix=settings.redis_prefix)
     container = Container(
         settings=settings,
         engine=engine,

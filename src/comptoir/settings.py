@@ -7,8 +7,11 @@
 | graph_url      | COMPTOIR_GRAPH_URL       | ``https://graph.facebook.com``                  |
 | secret_key     | COMPTOIR_SECRET_KEY      | generated once into ``<data_dir>/secret.key``   |
 | redis_url      | COMPTOIR_REDIS_URL       | unset: live updates stay in-process             |
+| redis_prefix   | COMPTOIR_REDIS_PREFIX    | ``comptoir`` (keys of one deployment in Redis)  |
 | public_url     | COMPTOIR_PUBLIC_URL      | ``http://127.0.0.1:8000``                       |
 | api_version    | COMPTOIR_API_VERSION     | ``v25.0``                                       |
+| smtp_url       | COMPTOIR_SMTP_URL        | unset: inbox links are printed in the log       |
+| secure_cookies | COMPTOIR_SECURE_COOKIES  | ``false`` (cookies are Secure anyway over https)|
 
 The toml file is looked up at ``COMPTOIR_CONFIG`` or ``./comptoir.toml``; its keys are the
 setting names above (``database_url = "postgresql://..."``). Variables win over the file.
@@ -36,8 +39,16 @@ class Settings:
     graph_url: str = "https://graph.facebook.com"
     secret_key: str = ""
     redis_url: str = ""
+    #: Prefix of the Redis keys, so several deployments can share one Redis.
+    redis_prefix: str = "comptoir"
     public_url: str = "http://127.0.0.1:8000"
     api_version: str = "v25.0"
+    #: ``smtp://user:password@host:port?from=inbox@example.com`` (``smtps://`` for TLS): where
+    #: invitation and password-reset links are sent; unset, they are printed in the log.
+    smtp_url: str = ""
+    #: Mark the inbox's cookies ``Secure`` even when a request arrives over plain http
+    #: (behind a proxy that ends TLS).
+    secure_cookies: bool = False
     #: Largest webhook body accepted, in bytes (Meta's batches are far smaller).
     webhook_max_body: int = 1_048_576
     log_level: str = "INFO"
@@ -47,8 +58,9 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     def __repr__(self) -> str:  # never print the secret key
-        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "secret_key"}
-        return f"Settings({shown}, secret_key=***)"
+        hidden = ("secret_key", "smtp_url")
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        return f"Settings({shown}, secret_key=***, smtp_url=***)"
 
 
 def load_settings(
@@ -90,6 +102,8 @@ def _finish(values: dict[str, Any]) -> Settings:
                 typed[f.name] = int(raw)
             except (TypeError, ValueError):
                 raise SettingsError("webhook_max_body must be a whole number of bytes") from None
+        elif f.name == "secure_cookies":
+            typed[f.name] = _boolean(f.name, raw)
         else:
             typed[f.name] = str(raw)
     settings = replace(settings, **typed)
@@ -101,6 +115,17 @@ def _finish(values: dict[str, Any]) -> Settings:
     if not settings.graph_url.startswith(("http://", "https://")):
         raise SettingsError("graph_url must be an http:// or https:// URL")
     return replace(settings, graph_url=settings.graph_url.rstrip("/"))
+
+
+def _boolean(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false")
 
 
 def ensure_secret_key(settings: Settings) -> Settings:

@@ -167,12 +167,20 @@ def test_the_demo_runs_wired_and_a_restart_keeps_it(tmp_path: Path) -> None:
         assert wait_until(nora_says, "Nora's message through Comptoir's API") == [
             "Avez-vous des créneaux jeudi ?"
         ]
+        assert demo.value("Inbox") == f"{demo.api}/inbox/"
+        email, password = demo.value("Sign in as").split(" / ")
+        signed = httpx.post(
+            f"{demo.api}/inbox/api/sign-in", json={"email": email, "password": password}
+        )
+        assert signed.status_code == 200, signed.text
+        assert signed.json()["workspace"]["role"] == "owner"
         first_token, first_page = demo.token, demo.page_id
     assert demo.process.returncode == 0, "\n".join(demo.lines)
     assert "Comptoir demo stopped." in demo.lines
 
     with running_demo(data_dir, port, emulator_port) as again:
         assert (again.token, again.page_id) == (first_token, first_page)
+        assert again.value("Sign in as") == f"{email} / {password}"
         auth = {"Authorization": f"Bearer {again.token}"}
         names = [
             c["name"]

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "flows": "comptoir.cli.flows:flows",
     "automation": "comptoir.cli.automation:automation",
     "broadcast": "comptoir.cli.broadcast:broadcast",
+    "users": "comptoir.cli.users:users",
 }
 
 

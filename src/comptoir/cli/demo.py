@@ -10,9 +10,11 @@ emulator and whose webhook the emulator calls. Then, unless a previous run did i
    ``services.pages.connect_page`` (which calls ``subscribed_apps`` on the emulator), and its
    webhook registered at the emulator, which verifies it with Meta's GET handshake;
 3. a few customers who write to the Page (their messages arrive as signed webhooks);
-4. an API token, kept in ``demo.json`` (mode 600) so a restart prints the same one.
+4. an API token, kept in ``demo.json`` (mode 600) so a restart prints the same one;
+5. an owner account for the shared inbox, its password kept in ``demo.json`` too.
 
-It prints where the API docs, the token and the phone page are, and runs until Ctrl+C.
+It prints where the inbox, its sign-in, the API docs, the token and the phone page are, and
+runs until Ctrl+C.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 
 WORKSPACE = "Comptoir Demo"
 PAGE_NAME = "Comptoir Demo Shop"
+OWNER_EMAIL = "owner@example.com"
+OWNER_NAME = "Demo Owner"
 STATE_FILE = "demo.json"
 CUSTOMERS: tuple[tuple[str, str, str, str], ...] = (
     ("Camille", "Martin", "fr_FR", "Bonjour ! Vous êtes ouverts samedi matin ?"),
@@ -235,7 +239,38 @@ async def _set_up(urls: Urls, data_dir: Path, container: Container) -> dict[str,
     if not isinstance(token, str) or not _token_opens(container, token, workspace_id):
         state["api_token"] = service.create_api_token(container, workspace_id, "demo")
         _save_state(path, state)
+    password = _ensure_owner(container, workspace_id, state.get("owner_password"))
+    if password != state.get("owner_password"):
+        state["owner_password"] = password
+        _save_state(path, state)
     return state
+
+
+def _ensure_owner(container: Container, workspace_id: int, password: Any) -> str:
+    """The demo owner's account; a new random password when the saved one does not open it."""
+    import secrets
+
+    from comptoir.services import accounts
+    from comptoir.storage import accounts as store
+
+    now = container.clock.now()
+    with container.engine.begin() as conn:
+        user = store.user_by_email(conn, OWNER_EMAIL)
+        if (
+            user is not None
+            and isinstance(password, str)
+            and accounts.password_matches(user.password_hash, password)
+        ):
+            accounts.add_member(conn, user.id, workspace_id, "owner", now)
+            return password
+        fresh = secrets.token_urlsafe(12)
+        if user is None:
+            user_id = accounts.create_user(conn, OWNER_EMAIL, fresh, OWNER_NAME, now)
+        else:
+            user_id = user.id
+            accounts.set_password(conn, user_id, fresh)
+        accounts.add_member(conn, user_id, workspace_id, "owner", now)
+    return fresh
 
 
 async def _control(
@@ -338,6 +373,8 @@ def _print_banner(urls: Urls, data_dir: Path, state: dict[str, Any]) -> None:
     lines = [
         "",
         "Comptoir demo is running.",
+        f"  Inbox:       {urls.comptoir}/inbox/",
+        f"  Sign in as:  {OWNER_EMAIL} / {state['owner_password']}",
         f"  API docs:    {urls.comptoir}/docs",
         f"  API token:   {token}",
         f"  Phone page:  {urls.emulator}/_emulator/ui/",

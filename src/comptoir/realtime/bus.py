@@ -29,6 +29,15 @@ class EventBus(Protocol):
         self, workspace_id: int, since: int | None = None
     ) -> AsyncIterator[LiveEvent]: ...
 
+    async def last_id(self) -> int:
+        """The id of the newest event published so far (0 before the first)."""
+        ...
+
+    async def can_replay(self, since: int) -> bool:
+        """Whether every event after ``since`` is still in the history (a client that was
+        away longer, or that comes from before a restart, must reload instead)."""
+        ...
+
     def listen(self, listener: Callable[[LiveEvent], None]) -> None:
         """Call ``listener`` (in-process, synchronously, must not block) for every event
         published, all workspaces; used by services that react to committed changes."""
@@ -58,6 +67,14 @@ class MemoryBus:
 
     def listen(self, listener: Callable[[LiveEvent], None]) -> None:
         self._listeners.append(listener)
+
+    async def last_id(self) -> int:
+        return self._history[-1].id if self._history else 0
+
+    async def can_replay(self, since: int) -> bool:
+        last = self._history[-1].id if self._history else 0
+        first = self._history[0].id if self._history else last + 1
+        return first - 1 <= since <= last
 
     async def subscribe(
         self, workspace_id: int, since: int | None = None

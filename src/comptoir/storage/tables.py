@@ -115,7 +115,27 @@ conversations = sa.Table(
     sa.Column("thread_owner_at", UTCDateTime, nullable=True),
     sa.Column("last_activity_at", UTCDateTime, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    #: Hidden from the open and pending folders until then, unless there was activity after
+    #: ``snoozed_at`` (a customer who writes ends the snooze). Migration 0006.
+    sa.Column("snoozed_until", UTCDateTime, nullable=True),
+    sa.Column("snoozed_at", UTCDateTime, nullable=True),
+    #: The newest customer message's id, kept by a trigger on ``messages`` (migration 0006):
+    #: a conversation is unread for an agent when it is above their read mark.
+    sa.Column("last_in_message_id", BigId, nullable=True),
     sa.Index("ix_conversations_ws_activity", "workspace_id", "last_activity_at", "id"),
+    #: The inbox's folders: keyset pages on (last_activity_at, id) per status and assignee.
+    sa.Index(
+        "ix_conversations_ws_status_activity", "workspace_id", "status", "last_activity_at", "id"
+    ),
+    sa.Index("ix_conversations_ws_snoozed", "workspace_id", "snoozed_until"),
+    sa.Index(
+        "ix_conversations_ws_assignee_activity",
+        "workspace_id",
+        "assignee_id",
+        "status",
+        "last_activity_at",
+        "id",
+    ),
 )
 
 messages = sa.Table(
@@ -414,3 +434,133 @@ broadcast_recipients = sa.Table(
     sa.UniqueConstraint("broadcast_id", "contact_id", name="uq_broadcast_recipients_contact"),
     sa.Index("ix_broadcast_recipients_state", "broadcast_id", "state"),
 )
+
+# -- the shared inbox (migration 0006) ------------------------------------------------------
+
+#: People who sign in to the inbox. ``email_key`` is the e-mail lower-cased: unique, so two
+#: accounts never differ only by case. ``password_hash`` is an argon2id hash.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("email_key", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    #: en, fr, or None (the browser's language).
+    sa.Column("locale", sa.String(10), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime, nullable=True),
+)
+
+#: A user's role in a workspace: owner, admin or agent.
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), primary_key=True),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_memberships_workspace", "workspace_id"),
+)
+
+#: Signed-in browsers. The cookie holds the session id; only its SHA-256 is stored.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    #: The secret behind the CSRF token the page sends in ``X-CSRF-Token``.
+    sa.Column("csrf_secret", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    #: Absolute expiry; the idle expiry is ``last_seen_at`` + the idle limit.
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("invited_by", BigId, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("accepted_at", UTCDateTime, nullable=True),
+)
+
+password_resets = sa.Table(
+    "password_resets",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+)
+
+#: Failed sign-ins per key: ``pair:<hash of account and address>``, ``ip:<address>``,
+#: ``device:<hash of account and device>``; see ``domain.throttling``.
+login_throttles = sa.Table(
+    "login_throttles",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("first_failure_at", UTCDateTime, nullable=False),
+    sa.Column("last_failure_at", UTCDateTime, nullable=False),
+)
+
+conversation_labels = sa.Table(
+    "conversation_labels",
+    metadata,
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("label", sa.String(40), primary_key=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Index("ix_conversation_labels_ws_label", "workspace_id", "label", "conversation_id"),
+)
+
+#: Private notes between agents; never sent to the customer.
+conversation_notes = sa.Table(
+    "conversation_notes",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False),
+    sa.Column(
+        "conversation_id", BigId, sa.ForeignKey("conversations.id"), nullable=False, index=True
+    ),
+    sa.Column("author_id", BigId, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("author_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: How far each user has read each conversation: messages with a larger id are unread.
+conversation_reads = sa.Table(
+    "conversation_reads",
+    metadata,
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("last_read_message_id", BigId, nullable=False),
+    sa.Column("read_at", UTCDateTime, nullable=False),
+)
+
+saved_replies = sa.Table(
+    "saved_replies",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("workspace_id", BigId, sa.ForeignKey("workspaces.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Full-text search (migration 0006) lives outside this metadata: on SQLite the FTS5 tables
+# ``messages_fts`` and ``contacts_fts`` (external content, kept by triggers); on PostgreSQL
+# GIN indexes over ``to_tsvector('simple', ...)`` of message text and contact names.
+# ``storage.inbox_search`` queries them.

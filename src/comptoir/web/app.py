@@ -12,6 +12,7 @@ from fastapi.routing import APIRouter
 from comptoir import __version__
 from comptoir.bootstrap import Container
 from comptoir.web.api.errors import install_error_handlers
+from comptoir.web.inbox_api.security import SecurityHeaders
 
 #: "module:function" of functions ``(container) -> APIRouter``, included in this order.
 ROUTERS: list[str] = [
@@ -20,6 +21,8 @@ ROUTERS: list[str] = [
     "comptoir.web.api.automation:automation_router",
     "comptoir.web.api.broadcasts:broadcasts_router",
     "comptoir.web.api.audience:audience_router",
+    "comptoir.web.inbox_api:inbox_api_router",
+    "comptoir.web.inbox_ui:inbox_ui_router",
 ]
 
 
@@ -41,6 +44,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)  # one JSON error shape: {"error": {"code", "message"}}
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, no referrer, no framing: every page
     for target in ROUTERS:
         module_name, attribute = target.split(":")
         factory = getattr(importlib.import_module(module_name), attribute)
