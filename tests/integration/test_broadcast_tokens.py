@@ -147,3 +147,39 @@ async def test_cancelling_gives_back_the_tokens_of_messages_that_had_not_left(
     )
     preview = await broadcasts.preview(stack.container, stack.workspace_id, again)
     assert preview.audience.by_mechanism == {"one_time_notification": 1}
+
+
+async def test_a_token_message_refused_before_its_call_gives_its_token_back(
+    stack: Stack,
+) -> None:
+    await one_time_token(stack)
+    await stack.advance(2 * 86400)
+    relay = relay_of(stack.container)
+    assert relay is not None
+    await relay.aclose()
+    broadcast_id = await broadcasts.create_broadcast(
+        stack.container,
+        NewBroadcast(
+            workspace_id=stack.workspace_id,
+            page_ref=stack.page.page_ref,
+            name="Refused",
+            message={"text": "Refused."},
+            mode="token",
+        ),
+    )
+    await broadcasts.start(stack.container, stack.workspace_id, broadcast_id)
+    worker = worker_of(stack.container)
+    assert worker is not None
+    await worker.run_once()
+    # Meta said 551 for this person meanwhile (another send): the relay's re-check refuses.
+    with stack.container.engine.begin() as conn:
+        conn.execute(tables.contacts.update().values(blocked_at=stack.emulator.clock.now()))
+
+    await relay.start()
+    await wait_done(stack, broadcast_id)
+    await relay.wait_idle()
+
+    status = await broadcasts.status(stack.container, stack.workspace_id, broadcast_id)
+    assert status.failed == 1
+    (token,) = rows(stack.container, tables.notification_tokens)
+    assert (token["status"], token["uses"], token["reserved_message_id"]) == ("active", 0, None)

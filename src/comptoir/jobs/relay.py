@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from comptoir.bootstrap import Container
@@ -38,6 +39,8 @@ from comptoir.jobs.delivery import Attempter, DeliveryStats, Result, RetryPolicy
 from comptoir.jobs.ratelimit import MemoryLimiter, SendLimiter
 from comptoir.services.outgoing import MESSAGE_STATUS, enqueue_message_event
 from comptoir.storage import outbox as store
+from comptoir.storage import tables
+from comptoir.storage.tokens import release_token
 
 log = logging.getLogger(__name__)
 
@@ -391,11 +394,25 @@ def _apply(conn: Any, result: Result, now: Any) -> str | None:
             called=result.called,
             block_contact=result.block_contact,
         )
+        if moved and not result.called and claim.intent.get("token"):
+            _give_back_token(conn, claim)
         return "failed" if moved else None
     store.record_failed(
         conn, claim, now=now, reason=result.error, code=None, subcode=None, called=False
     )
     return None
+
+
+def _give_back_token(conn: Any, claim: store.ClaimedSend) -> None:
+    """A token message refused before its call never used its token: undo the reservation."""
+    token_id = conn.execute(
+        sa.select(tables.notification_tokens.c.id).where(
+            tables.notification_tokens.c.page_ref == claim.page_ref,
+            tables.notification_tokens.c.reserved_message_id == claim.message_id,
+        )
+    ).scalar()
+    if token_id is not None:
+        release_token(conn, int(token_id), claim.message_id)
 
 
 def install(container: Container) -> None:

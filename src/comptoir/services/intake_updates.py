@@ -37,6 +37,7 @@ from comptoir.storage.inbound import (
 )
 from comptoir.storage.outbound import message_id_from_metadata
 from comptoir.storage.page_restrictions import INDEFINITELY, record_policy_change
+from comptoir.storage.tokens import hash_token
 
 log = logging.getLogger(__name__)
 
@@ -311,8 +312,8 @@ def _contacts_with_content(usable: list[Entry], contact_ids: dict[ContactKey, in
 
 
 def _merge_contact_content(content: dict[str, Any], item: Item) -> None:
-    """Opt-ins by token (or type and payload), the latest referral (newest event wins), and
-    the highest delivery and read watermarks."""
+    """Opt-ins by their token's SHA-256 (or type and payload), the latest referral (newest
+    event wins), and the highest delivery and read watermarks."""
     at = _ms(item.at)
     if item.watermark is not None and item.kind in ("delivery", "read"):
         receipts = dict(content.get("receipts", {}))
@@ -325,10 +326,13 @@ def _merge_contact_content(content: dict[str, Any], item: Item) -> None:
         if current is None or current.get("at", 0) <= at:
             content["last_referral"] = {**item.referral, "at": at}
     if item.optin is not None:
-        optin = item.optin
-        key = str(
-            optin.get("token")
-            or f"{optin.get('type', 'plugin')}:{optin.get('payload') or optin.get('ref') or ''}"
+        optin = dict(item.optin)
+        # A token is kept sealed in notification_tokens; here only its SHA-256 (the key).
+        token = optin.pop("token", None)
+        key = (
+            hash_token(str(token))
+            if token
+            else f"{optin.get('type', 'plugin')}:{optin.get('payload') or optin.get('ref') or ''}"
         )
         optins = dict(content.get("optins", {}))
         current = optins.get(key)

@@ -126,24 +126,24 @@ def broadcasts_router(container: Container) -> APIRouter:
             raise _error(exc) from None
         return broadcast_json(row)
 
-    for verb, action in (
-        ("pause", broadcasts.pause),
-        ("resume", broadcasts.resume),
-        ("cancel", broadcasts.cancel),
-    ):
-
-        async def change(
-            workspace_id: WorkspaceId, broadcast_id: IdPath, action: Any = action
-        ) -> dict[str, Any]:
+    def state_change(action: Any) -> Any:
+        async def change(workspace_id: WorkspaceId, broadcast_id: IdPath) -> dict[str, Any]:
             try:
                 row = await action(container, workspace_id, broadcast_id)
             except BroadcastError as exc:
                 raise _error(exc) from None
             return broadcast_json(row)
 
+        return change
+
+    for verb, action in (
+        ("pause", broadcasts.pause),
+        ("resume", broadcasts.resume),
+        ("cancel", broadcasts.cancel),
+    ):
         router.add_api_route(
             f"/broadcasts/{{broadcast_id}}/{verb}",
-            change,
+            state_change(action),
             methods=["POST"],
             summary=f"{verb.capitalize()} the broadcast",
             name=f"{verb}_broadcast",
