@@ -50,13 +50,15 @@ def matching_conversations(
         query = _fts5_query(terms)
         message_ids = sa.text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :mq")
         contact_ids = sa.text("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :cq")
-        in_messages = c.c.id.in_(
+        # One set of conversation ids, found from the matches (not by walking the list and
+        # testing each conversation, which costs a full scan when few match).
+        found = sa.union(
             sa.select(messages.c.conversation_id).where(
                 messages.c.id.in_(message_ids.bindparams(mq=query))
-            )
+            ),
+            sa.select(c.c.id).where(c.c.contact_id.in_(contact_ids.bindparams(cq=query))),
         )
-        in_contacts = c.c.contact_id.in_(contact_ids.bindparams(cq=query))
-        return sa.or_(in_messages, in_contacts)
+        return c.c.id.in_(found)
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(terms))
     # Written exactly as the indexes' expressions (literals, not parameters), so the planner
     # uses them.
@@ -67,14 +69,16 @@ def matching_conversations(
         "to_tsvector('simple', translate(contacts.first_name || ' ' || contacts.last_name, "
         f"{_FOLD}))"
     )
-    in_messages = c.c.id.in_(
+    found = sa.union(
         sa.select(messages.c.conversation_id).where(
             messages.c.workspace_id == workspace_id, message_vector.op("@@")(tsquery)
-        )
+        ),
+        sa.select(c.c.id).where(
+            c.c.contact_id.in_(
+                sa.select(contacts.c.id).where(
+                    contacts.c.workspace_id == workspace_id, contact_vector.op("@@")(tsquery)
+                )
+            )
+        ),
     )
-    in_contacts = c.c.contact_id.in_(
-        sa.select(contacts.c.id).where(
-            contacts.c.workspace_id == workspace_id, contact_vector.op("@@")(tsquery)
-        )
-    )
-    return sa.or_(in_messages, in_contacts)
+    return c.c.id.in_(found)
