@@ -45,7 +45,10 @@ class LimiterConfig:
     text_per_second: float = 300.0
     media_per_second: float = 10.0
     #: Calls that may go back to back before the rate applies, as a share of a second's worth.
-    burst_seconds: float = 0.1
+    #: The bucket refills that much slower than the nominal rate, so that no one-second window
+    #: ever holds more than the nominal number of calls (Meta counts calls per second; a
+    #: burst on top of the full rate is what earns a 613).
+    burst_seconds: float = 0.01
     #: After a throttle error the rate is multiplied by this...
     backoff_factor: float = 0.5
     #: ...never below this share of the nominal rate...
@@ -59,11 +62,24 @@ class LimiterConfig:
 class _Bucket:
     """A token bucket whose rate can be lowered after a throttle error and grows back."""
 
-    __slots__ = ("capacity", "nominal", "paused_until", "share", "share_at", "tokens", "updated")
+    __slots__ = (
+        "capacity",
+        "nominal",
+        "paused_until",
+        "refill_share",
+        "share",
+        "share_at",
+        "tokens",
+        "updated",
+    )
 
     def __init__(self, nominal: float, burst_seconds: float, now: float) -> None:
         self.nominal = nominal
         self.capacity = max(1.0, nominal * burst_seconds)
+        #: capacity + one second of refill = the nominal rate: no second holds more calls
+        #: (unless the burst is a whole second's worth or more: then the nominal rate).
+        share = 1.0 - self.capacity / nominal if nominal > 0 else 1.0
+        self.refill_share = share if share > 0 else 1.0
         self.tokens = self.capacity
         self.updated = now
         self.share = 1.0
@@ -77,17 +93,21 @@ class _Bucket:
     def rate(self, now: float, config: LimiterConfig) -> float:
         return self.nominal * self.current_share(now, config)
 
+    def refill_rate(self, now: float, config: LimiterConfig) -> float:
+        return self.rate(now, config) * self.refill_share
+
     def refill(self, now: float, config: LimiterConfig) -> None:
         if now > self.updated:
             capacity = max(1.0, self.capacity * self.current_share(now, config))
-            self.tokens = min(capacity, self.tokens + (now - self.updated) * self.rate(now, config))
+            added = (now - self.updated) * self.refill_rate(now, config)
+            self.tokens = min(capacity, self.tokens + added)
             self.updated = now
 
     def reserve(self, now: float, config: LimiterConfig) -> float:
         """Take a token, possibly on credit; return how long to wait before using it."""
         self.refill(now, config)
         self.tokens -= 1.0
-        wait = 0.0 if self.tokens >= 0 else -self.tokens / self.rate(now, config)
+        wait = 0.0 if self.tokens >= 0 else -self.tokens / self.refill_rate(now, config)
         return max(wait, self.paused_until - now)
 
     def take_if_free(self, now: float, config: LimiterConfig) -> float:
@@ -98,7 +118,7 @@ class _Bucket:
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return 0.0
-        return (1.0 - self.tokens) / self.rate(now, config)
+        return (1.0 - self.tokens) / self.refill_rate(now, config)
 
     def slow_down(self, now: float, pause: float, config: LimiterConfig) -> None:
         if now >= self.paused_until:  # a new throttle, not the rest of the same burst
