@@ -39,7 +39,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.loadgen import HOST, free_port, http_request, read_response, stop_process
+from bench.loadgen import (
+    HOST,
+    free_port,
+    http_request,
+    read_response,
+    start_comptoir,
+    stop_process,
+    wait_until_up,
+)
 
 #: Messages per second (``COMPTOIR_BENCH_RATE`` changes it, to look at a lighter load).
 RATE = float(os.environ.get("COMPTOIR_BENCH_RATE", "200"))
@@ -130,37 +138,6 @@ def prepare(data_dir: Path) -> None:
             connection, record.id, {"default_locale": "fr", "flows_folder": str(flows)}, now
         )
     container.engine.dispose()
-
-
-def start_server(port: int, graph_port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COMPTOIR_BENCH_ROUTES": "1",
-        "COMPTOIR_SECRET_KEY": SECRET_KEY,
-        "COMPTOIR_DATABASE_URL": database_url(data_dir),
-        "COMPTOIR_GRAPH_URL": f"http://{HOST}:{graph_port}",
-    }
-    command = [
-        sys.executable,
-        "-c",
-        "from comptoir.cli import main; main()",
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
 
 
 def graph_server(timings: Timings) -> object:
@@ -269,25 +246,6 @@ class Connections:
             writer.close()
 
 
-async def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("comptoir serve exited before answering")
-        try:
-            reader, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.write(http_request("/_bench/empty", b"{}", {"Connection": "close"}))
-        status, _ = await read_response(reader)
-        writer.close()
-        if status != 200:
-            raise RuntimeError(f"/_bench/empty answered {status}: are the bench routes on?")
-        return
-    raise RuntimeError("comptoir serve did not answer within 30 s")
-
-
 async def send_one(
     connections: Connections, timings: Timings, number: int, psid: str, measured: bool
 ) -> None:
@@ -356,7 +314,9 @@ def main() -> int:
         data_dir = Path(folder)
         prepare(data_dir)
         port, graph_port = free_port(), free_port()
-        process = start_server(port, graph_port, data_dir)
+        process = start_comptoir(
+            port, graph_port, data_dir, database_url=database_url(data_dir), secret_key=SECRET_KEY
+        )
         try:
             with suppress(ImportError):
                 import uvloop

@@ -24,7 +24,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.loadgen import HOST, free_port, http_request, read_response, stop_process
+from bench.loadgen import (
+    HOST,
+    free_port,
+    http_request,
+    read_response,
+    start_comptoir,
+    stop_process,
+    wait_until_up,
+)
 
 CONNECTIONS = 40
 WARMUP_SECONDS = 0.5
@@ -174,25 +181,6 @@ async def send_all(port: int, requests: list[bytes]) -> None:
     await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
 
 
-async def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("comptoir serve exited before answering")
-        try:
-            reader, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.write(http_request("/_bench/empty", b"{}", {"Connection": "close"}))
-        status, _ = await read_response(reader)
-        writer.close()
-        if status != 200:
-            raise RuntimeError(f"/_bench/empty answered {status}: are the bench routes on?")
-        return
-    raise RuntimeError("comptoir serve did not answer within 30 s")
-
-
 async def intake_counters(port: int) -> dict[str, int]:
     reader, writer = await asyncio.open_connection(HOST, port)
     writer.write(http_request("/_bench/intake", b"", {"Connection": "close"}, method="GET"))
@@ -289,38 +277,6 @@ def prepare(data_dir: Path) -> None:
     container.engine.dispose()
 
 
-def start_server(port: int, graph_port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COMPTOIR_BENCH_ROUTES": "1",
-        "COMPTOIR_SECRET_KEY": SECRET_KEY,
-        "COMPTOIR_DATABASE_URL": f"sqlite:///{data_dir / 'comptoir.sqlite3'}",
-        # New customers' profiles are fetched from a stand-in that answers at once.
-        "COMPTOIR_GRAPH_URL": f"http://{HOST}:{graph_port}",
-    }
-    command = [
-        sys.executable,
-        "-c",
-        "from comptoir.cli import main; main()",
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
-
-
 def count_rows(data_dir: Path) -> tuple[int, int]:
     import sqlite3
 
@@ -335,7 +291,13 @@ def main() -> int:
         data_dir = Path(temp)
         prepare(data_dir)
         port, graph_port = free_port(), free_port()
-        process = start_server(port, graph_port, data_dir)
+        process = start_comptoir(
+            port,
+            graph_port,
+            data_dir,
+            database_url=f"sqlite:///{data_dir / 'comptoir.sqlite3'}",
+            secret_key=SECRET_KEY,
+        )
         try:
             with suppress(ImportError):
                 import uvloop

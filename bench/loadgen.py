@@ -9,6 +9,9 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 HOST = "127.0.0.1"
 
@@ -51,3 +54,58 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float) -> str:
             process.wait()
     assert process.stderr is not None
     return process.stderr.read().decode(errors="replace")
+
+
+def start_comptoir(
+    port: int, graph_port: int, data_dir: Path, *, database_url: str, secret_key: str
+) -> subprocess.Popen[bytes]:
+    """``comptoir serve`` in a subprocess with the bench routes on, calling Meta's Graph API
+    at ``graph_port`` (the benchmark's stand-in)."""
+    env = {
+        **os.environ,
+        "COMPTOIR_BENCH_ROUTES": "1",
+        "COMPTOIR_SECRET_KEY": secret_key,
+        "COMPTOIR_DATABASE_URL": database_url,
+        "COMPTOIR_GRAPH_URL": f"http://{HOST}:{graph_port}",
+    }
+    command = [
+        sys.executable,
+        "-c",
+        "from comptoir.cli import main; main()",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+
+
+async def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Until ``POST /_bench/empty`` answers 200 (the server is up with its bench routes)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("comptoir serve exited before answering")
+        try:
+            reader, writer = await asyncio.open_connection(HOST, port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.write(http_request("/_bench/empty", b"{}", {"Connection": "close"}))
+        status, _ = await read_response(reader)
+        writer.close()
+        if status != 200:
+            raise RuntimeError(f"/_bench/empty answered {status}: are the bench routes on?")
+        return
+    raise RuntimeError("comptoir serve did not answer within 30 s")
