@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.outbound import SendTarget, metadata_for
+from comptoir.storage.outbound import TARGET_COLUMNS, SendTarget, metadata_for
 from comptoir.storage.tables import (
     broadcast_recipients,
     broadcasts,
@@ -214,22 +214,7 @@ def load_targets(
     )
     query = (
         sa.select(
-            contacts.c.workspace_id,
-            contacts.c.id.label("contact_id"),
-            contacts.c.psid,
-            contacts.c.last_user_message_at,
-            contacts.c.last_qualifying_action_at,
-            contacts.c.window_seconds,
-            contacts.c.blocked_at,
-            pages.c.id.label("page_ref"),
-            pages.c.page_id,
-            pages.c.app_id,
-            pages.c.timezone,
-            pages.c.human_agent_enabled,
-            pages.c.utility_enabled,
-            pages.c.one_time_notif_enabled,
-            pages.c.restricted_until,
-            pages.c.access_token_sealed,
+            *TARGET_COLUMNS,
             latest.c.conversation_id,
             conversations.c.thread_owner_app_id,
         )

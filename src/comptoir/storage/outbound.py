@@ -57,7 +57,8 @@ class SendTarget:
     access_token_sealed: str
 
 
-_TARGET_COLUMNS = (
+#: What a send needs to know of the contact and its Page (``find_target``, broadcasts).
+TARGET_COLUMNS = (
     contacts.c.workspace_id,
     contacts.c.id.label("contact_id"),
     contacts.c.psid,
@@ -92,7 +93,7 @@ def find_target(
     if conversation_id is not None:
         row = conn.execute(
             sa.select(
-                *_TARGET_COLUMNS,
+                *TARGET_COLUMNS,
                 conversations.c.id.label("conversation_id"),
                 conversations.c.thread_owner_app_id,
             )
@@ -112,7 +113,7 @@ def find_target(
     if contact_id is None:
         return None
     row = conn.execute(
-        sa.select(*_TARGET_COLUMNS)
+        sa.select(*TARGET_COLUMNS)
         .select_from(contacts.join(pages, pages.c.id == contacts.c.page_ref))
         .where(contacts.c.id == contact_id, contacts.c.workspace_id == workspace_id)
     ).first()
