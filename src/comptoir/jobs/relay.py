@@ -40,6 +40,7 @@ from comptoir.jobs.ratelimit import MemoryLimiter, SendLimiter
 from comptoir.services.outgoing import MESSAGE_STATUS, enqueue_message_event
 from comptoir.storage import outbox as store
 from comptoir.storage import tables
+from comptoir.storage.outbound import Claim
 from comptoir.storage.tokens import release_token
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,8 @@ class OutboxRelay:
         self._loops: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()
         self._idle.set()
+        #: Room kept for rows being written already claimed (``reserve``/``adopt``).
+        self._reserved = 0
 
     @property
     def stats(self) -> DeliveryStats:
@@ -119,6 +122,32 @@ class OutboxRelay:
 
     def wake(self) -> None:
         self._wake.set()
+
+    # -- hand-over from the sending path --------------------------------------------------
+
+    def reserve(self) -> Claim | None:
+        """Room for one live row that the caller writes already claimed
+        (``storage.outbound.insert_outbound(claim=...)``), or None when the relay is not
+        running or is full (the row is then written pending and claimed as usual). The
+        caller then ``adopt``s the written row, or ``release``s the room."""
+        if not self._loops or self._stopping.is_set():
+            return None
+        if len(self._in_flight) + self._reserved >= self.config.max_in_flight:
+            return None
+        self._reserved += 1
+        until = self.container.clock.now() + timedelta(seconds=self.config.lease)
+        return Claim(token=f"{self._name}-live", until=until)
+
+    def release(self) -> None:
+        """The reserved room was not used (the message was refused or not written)."""
+        self._reserved = max(0, self._reserved - 1)
+
+    def adopt(self, claim: store.ClaimedSend) -> None:
+        """Send a row written under a claim from ``reserve``, without claiming it again."""
+        self.release()
+        if self._stopping.is_set():
+            return  # its claim runs out and whichever relay runs next takes it
+        self._start_send(claim)
 
     # -- the worker -----------------------------------------------------------------------
 
@@ -163,7 +192,7 @@ class OutboxRelay:
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()  # before claiming: a wake during the claim is not lost
-            room = self.config.max_in_flight - len(self._in_flight)
+            room = self.config.max_in_flight - len(self._in_flight) - self._reserved
             claimed: list[store.ClaimedSend] = []
             if room > 0:
                 try:
@@ -171,17 +200,20 @@ class OutboxRelay:
                 except Exception:
                     log.exception("outbox relay: claiming failed; trying again shortly")
             for claim in claimed:
-                self._in_flight[claim.outbox_id] = claim.claim_token
-                self._idle.clear()
-                task = asyncio.create_task(self._send_and_report(claim))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._start_send(claim)
             if claimed and len(claimed) == room:
                 await asyncio.sleep(0)  # more may be due: claim again once there is room
-                if len(self._in_flight) < self.config.max_in_flight:
+                if len(self._in_flight) + self._reserved < self.config.max_in_flight:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+
+    def _start_send(self, claim: store.ClaimedSend) -> None:
+        self._in_flight[claim.outbox_id] = claim.claim_token
+        self._idle.clear()
+        task = asyncio.create_task(self._send_and_report(claim))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _send_and_report(self, claim: store.ClaimedSend) -> None:
         try:

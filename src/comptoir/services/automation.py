@@ -105,6 +105,12 @@ class Automation:
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._work = Outstanding()
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Freshness of state read with a batch: a count of finished conversation turns,
+        #: the count at which each conversation last finished one, and the count when that
+        #: record was last emptied (``_fresh``).
+        self._turns = 0
+        self._finished: dict[int, int] = {}
+        self._forgotten_at = 0
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -144,8 +150,12 @@ class Automation:
         """A committed change (from the bus): queue new incoming messages."""
         if self._queue is None:
             return
-        if type == "conversation.updated" and data.get("status") == "resolved":
-            self._resume_later(data.get("conversation_id"))
+        if type == "conversation.updated":
+            conversation_id = data.get("conversation_id")
+            if isinstance(conversation_id, int) and "automation" in data:
+                self._turn_finished(conversation_id)  # taken or handed back: read it again
+            if data.get("status") == "resolved":
+                self._resume_later(conversation_id)
             return
         if type == "contact.referral":
             self._referral_later(data)
@@ -212,7 +222,8 @@ class Automation:
         now = self.container.clock.now()
 
         async def resume() -> None:
-            await self._mark(conversation_id, now, {"taken_at": None, "taken_by": ""})
+            async with self.conversation_lock(conversation_id):
+                await self._mark(conversation_id, now, {"taken_at": None, "taken_by": ""})
 
         self._work.begin()
         task = asyncio.create_task(resume())
@@ -236,13 +247,15 @@ class Automation:
                     self._work.end()
 
     async def _dispatch(self, ids: list[int]) -> None:
+        read_at = self._turns
         incoming = await run_sync(self._load, ids)
         by_conversation: dict[int, list[Incoming]] = {}
         for item in incoming:
             by_conversation.setdefault(item.conversation_id, []).append(item)
         for conversation_id, items in by_conversation.items():
+            fresh = self._fresh(conversation_id, read_at)
             self._work.begin()
-            task = asyncio.create_task(self._conversation(conversation_id, items))
+            task = asyncio.create_task(self._conversation(conversation_id, items, fresh=fresh))
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
 
@@ -276,17 +289,34 @@ class Automation:
             async with lock:
                 yield
         finally:
+            self._turn_finished(conversation_id)
             lock, users = self._locks[conversation_id]
             if users <= 1:
                 del self._locks[conversation_id]
             else:
                 self._locks[conversation_id] = (lock, users - 1)
 
-    async def _conversation(self, conversation_id: int, items: list[Incoming]) -> None:
+    def _fresh(self, conversation_id: int, read_at: int) -> bool:
+        """Whether the conversation's state read when the turn count was ``read_at`` is
+        still true: no turn of it was under way then or has finished since."""
+        if conversation_id in self._locks or self._forgotten_at > read_at:
+            return False
+        return self._finished.get(conversation_id, -1) <= read_at
+
+    def _turn_finished(self, conversation_id: int) -> None:
+        self._turns += 1
+        if len(self._finished) >= 10_000:
+            self._finished.clear()
+            self._forgotten_at = self._turns
+        self._finished[conversation_id] = self._turns
+
+    async def _conversation(
+        self, conversation_id: int, items: list[Incoming], *, fresh: bool = False
+    ) -> None:
         async with self._slots, self.conversation_lock(conversation_id):
-            for item in items:
+            for index, item in enumerate(items):
                 try:
-                    await self.handle(item)
+                    await self.handle(item, fresh=fresh and index == 0)
                 except Exception:
                     log.exception("automation failed on message %d", item.message_id)
 
@@ -298,7 +328,9 @@ class Automation:
 
     # ---- one message -------------------------------------------------------------------
 
-    async def handle(self, item: Incoming) -> None:
+    async def handle(self, item: Incoming, *, fresh: bool = False) -> None:
+        """Answer one incoming message. ``fresh``: the thread and contact state read with
+        it are still current (``_dispatch`` knows), so they are not read again."""
         settings, _ = self._settings.get(item.page_ref, (None, 0.0))
         if settings is None or not settings.enabled or not answerable(item):
             return
@@ -306,8 +338,11 @@ class Automation:
             # The intake recorded the stop and confirms it: nothing else answers it.
             return
         now = self.container.clock.now()
-        # Reload the thread: an earlier message of this batch may have changed it.
-        thread, contact = await run_sync(self._state, item.conversation_id, item.contact_id)
+        if fresh and item.contact_data is not None:
+            thread, contact = item.thread, item.contact_data
+        else:
+            # Read again: an earlier message of this conversation may have changed it.
+            thread, contact = await run_sync(self._state, item.conversation_id, item.contact_id)
         if thread.taken_at is not None:
             return
         locale = item.locale or settings.default_locale

@@ -62,6 +62,7 @@ from comptoir.services.send_command import (
 from comptoir.services.send_policy import conversation_state, intent_json, page_capabilities
 from comptoir.services.tokens import use_token
 from comptoir.storage.outbound import (
+    Claim,
     OutboundRow,
     SendTarget,
     find_target,
@@ -69,6 +70,7 @@ from comptoir.storage.outbound import (
     mark_contact_blocked,
     open_conversation,
 )
+from comptoir.storage.outbox import ClaimedSend
 from comptoir.storage.tokens import StoredToken, tokens_for
 from comptoir.threads import run_sync
 
@@ -162,6 +164,10 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
     check_command(command)
     message = wire_message(command)
     request = policy_request(command)
+    relay = relay_of(container) if command.priority == 0 else None
+    # A live reply is handed to this process's relay as it is written (already claimed),
+    # so it goes out without waiting for the relay's next claim.
+    handover = relay.reserve() if relay is not None else None
 
     def write(conn: Connection) -> _Written:
         target = find_target(
@@ -205,6 +211,7 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
             intent=intent_json(intent),
             priority=command.priority,
             now=now,
+            claim=handover if not chosen else None,
         )
         if chosen and not use_token(
             conn, chosen[0].id, now, mechanism=decision.mechanism, message_id=row.message_id
@@ -215,7 +222,18 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
             )
         return _Written(decision, target, row)
 
-    written = await container.writes.run(write)
+    try:
+        written = await container.writes.run(write)
+    except BaseException:
+        if relay is not None and handover is not None:
+            relay.release()
+        raise
+    if relay is not None and handover is not None:
+        claimed = _claimed(written, handover) if written.row is not None else None
+        if claimed is not None:
+            relay.adopt(claimed)
+        else:
+            relay.release()
     explanation = describe(written.decision, written.target.timezone or "UTC", "en")
     if written.row is None:
         log.info(
@@ -246,6 +264,44 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
         message_id=written.row.message_id,
         conversation_id=written.row.conversation_id,
         contact_id=written.target.contact_id,
+    )
+
+
+def _claimed(written: _Written, handover: Claim) -> ClaimedSend | None:
+    """The row as the relay would have claimed it (None: written pending, see ``write``)."""
+    row, target = written.row, written.target
+    if row is None or row.claim_token != handover.token:
+        return None
+    return ClaimedSend(
+        outbox_id=row.outbox_id,
+        message_id=row.message_id,
+        claim_token=handover.token,
+        priority=0,
+        attempts=0,
+        resends=0,
+        request=row.request,
+        intent=row.intent,
+        unknown_since=None,
+        workspace_id=target.workspace_id,
+        conversation_id=row.conversation_id,
+        contact_id=target.contact_id,
+        message_status="queued",
+        message_mid=None,
+        psid=target.psid,
+        last_user_message_at=target.last_user_message_at,
+        last_qualifying_action_at=target.last_qualifying_action_at,
+        window_seconds=target.window_seconds,
+        blocked_at=target.blocked_at,
+        thread_owner_app_id=target.thread_owner_app_id,
+        page_ref=target.page_ref,
+        page_id=target.page_id,
+        app_id=target.app_id,
+        timezone=target.timezone,
+        human_agent_enabled=target.human_agent_enabled,
+        utility_enabled=target.utility_enabled,
+        one_time_notif_enabled=target.one_time_notif_enabled,
+        restricted_until=target.restricted_until,
+        access_token_sealed=target.access_token_sealed,
     )
 
 

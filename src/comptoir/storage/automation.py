@@ -40,6 +40,13 @@ class ThreadState:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactData:
+    fields: dict[str, str]
+    labels: frozenset[str]
+    consents: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One customer message (or postback) with its conversation, contact and Page."""
 
@@ -58,9 +65,12 @@ class Incoming:
     locale: str | None
     contact_content: dict[str, Any]
     thread: ThreadState
+    #: What flows gathered about the contact, read with the message (None: not read).
+    contact_data: ContactData | None = None
 
 
 _T = tables.automation_threads
+_C = tables.automation_contacts
 
 
 def load_incoming(conn: Connection, message_ids: list[int]) -> list[Incoming]:
@@ -92,10 +102,15 @@ def load_incoming(conn: Connection, message_ids: list[int]) -> list[Incoming]:
             _T.c.flow_step,
             _T.c.flow_data,
             _T.c.wait_until,
+            _C.c.contact_id.label("data_contact_id"),
+            _C.c.fields,
+            _C.c.labels,
+            _C.c.consents,
         )
         .join(c, c.c.id == m.c.conversation_id)
         .join(p, p.c.id == m.c.contact_id)
         .outerjoin(_T, _T.c.conversation_id == m.c.conversation_id)
+        .outerjoin(_C, _C.c.contact_id == m.c.contact_id)
         .where(m.c.id.in_(message_ids), m.c.direction == "in")
         .order_by(m.c.id)
     )
@@ -128,6 +143,9 @@ def load_incoming(conn: Connection, message_ids: list[int]) -> list[Incoming]:
                     flow_data=dict(row.flow_data) if row.flow_data is not None else None,
                     wait_until=row.wait_until,
                 ),
+                contact_data=_contact_data(row)
+                if row.data_contact_id is not None
+                else ContactData({}, frozenset()),
             )
         )
     return found
@@ -177,20 +195,15 @@ def due_waits(conn: Connection, now: datetime, limit: int = 100) -> list[int]:
 
 # ---- what flows gathered about a contact ---------------------------------------------------
 
-_C = tables.automation_contacts
-
-
-@dataclass(frozen=True, slots=True)
-class ContactData:
-    fields: dict[str, str]
-    labels: frozenset[str]
-    consents: tuple[dict[str, str], ...] = ()
-
 
 def load_contact_data(conn: Connection, contact_id: int) -> ContactData:
     row = conn.execute(sa.select(_C).where(_C.c.contact_id == contact_id)).first()
     if row is None:
         return ContactData({}, frozenset())
+    return _contact_data(row)
+
+
+def _contact_data(row: Any) -> ContactData:
     return ContactData(
         dict(row.fields or {}), frozenset(row.labels or ()), tuple(row.consents or ())
     )

@@ -83,6 +83,37 @@ class Bulk:
         finally:
             cursor.close()
 
+    def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one statement, as the driver returns them."""
+        return self._run(sql, params)
+
+    def execute(self, sql: str, params: Sequence[Any]) -> int:
+        """One statement; the number of rows it changed."""
+        cursor = self._dbapi().cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+            return int(cursor.rowcount or 0)
+        finally:
+            cursor.close()
+
+    def insert_one(
+        self, table: str, columns: Sequence[tuple[str, Kind]], row: Sequence[Any]
+    ) -> int:
+        """Insert one row; its new id (SQLite: the cursor's ``lastrowid``, one statement)."""
+        _identifiers(table, *(name for name, _ in columns))
+        names = ", ".join(name for name, _ in columns)
+        slots = ", ".join(self._slot(kind) for _, kind in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({slots})"  # noqa: S608 (names checked)
+        cursor = self._dbapi().cursor()
+        try:
+            if self._sqlite:
+                cursor.execute(sql, tuple(row))
+                return int(cursor.lastrowid)
+            cursor.execute(sql + " RETURNING id", tuple(row))
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+
     # ---- values ------------------------------------------------------------------------
 
     def time(self, moment: datetime | None) -> Any:

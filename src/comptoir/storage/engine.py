@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool, QueuePool
 
+from comptoir.threads import MAX_THREADS
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Page cache per SQLite connection, in KiB (a negative ``cache_size`` means KiB).
 SQLITE_CACHE_KIB = 65_536
@@ -46,7 +48,10 @@ def create_engine(url: str, *, synchronous: str = "FULL", wal_autocheckpoint: in
         kwargs["poolclass"] = QueuePool if database and database != ":memory:" else NullPool
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if kwargs["poolclass"] is QueuePool:
-            kwargs["pool_size"] = 8
+            # A connection per worker thread stays open: an overflow connection is closed
+            # when given back, and the next one re-reads the whole schema on its first
+            # statement (a cost that showed as slow primary-key reads under load).
+            kwargs["pool_size"] = MAX_THREADS + 4
             kwargs["max_overflow"] = 8
     else:
         kwargs["pool_size"] = 10

@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.tables import contacts, conversations, messages, outbox, pages
+from comptoir.storage.bulk import Bulk, Kind
+from comptoir.storage.tables import contacts, conversations, pages
 
 #: ``message.metadata`` of every message Comptoir sends: the echo brings it back.
 METADATA_PREFIX = "cpt:"
@@ -91,25 +92,10 @@ def find_target(
     none: ``open_conversation`` makes one when the message is accepted).
     """
     if conversation_id is not None:
-        row = conn.execute(
-            sa.select(
-                *TARGET_COLUMNS,
-                conversations.c.id.label("conversation_id"),
-                conversations.c.thread_owner_app_id,
-            )
-            .select_from(
-                conversations.join(contacts, contacts.c.id == conversations.c.contact_id).join(
-                    pages, pages.c.id == contacts.c.page_ref
-                )
-            )
-            .where(
-                conversations.c.id == conversation_id,
-                conversations.c.workspace_id == workspace_id,
-            )
-        ).first()
-        if row is None or (contact_id is not None and row.contact_id != contact_id):
+        target = _conversation_target(Bulk(conn), workspace_id, conversation_id)
+        if target is None or (contact_id is not None and target.contact_id != contact_id):
             return None
-        return SendTarget(**dict(row._mapping))
+        return target
     if contact_id is None:
         return None
     row = conn.execute(
@@ -129,6 +115,48 @@ def find_target(
         **dict(row._mapping),
         conversation_id=int(latest.id) if latest else None,
         thread_owner_app_id=latest.thread_owner_app_id if latest else None,
+    )
+
+
+#: ``find_target`` by conversation, in the driver's own terms (the sending path's hot read):
+#: the columns of ``TARGET_COLUMNS``, then the conversation's id and thread owner.
+_CONVERSATION_TARGET = (
+    "SELECT c.workspace_id, c.id, c.psid, c.last_user_message_at, "
+    "c.last_qualifying_action_at, c.window_seconds, c.blocked_at, p.id, p.page_id, p.app_id, "
+    "p.timezone, p.human_agent_enabled, p.utility_enabled, p.one_time_notif_enabled, "
+    "p.restricted_until, p.access_token_sealed, v.id, v.thread_owner_app_id "
+    "FROM conversations AS v JOIN contacts AS c ON c.id = v.contact_id "
+    "JOIN pages AS p ON p.id = c.page_ref "
+    "WHERE v.id = {id} AND v.workspace_id = {id}"
+)
+
+
+def _conversation_target(bulk: Bulk, workspace_id: int, conversation_id: int) -> SendTarget | None:
+    slot = bulk.slot("int")
+    found = bulk.rows(_CONVERSATION_TARGET.format(id=slot), (conversation_id, workspace_id))
+    if not found:
+        return None
+    row = found[0]
+    time = bulk.read_time
+    return SendTarget(
+        workspace_id=int(row[0]),
+        contact_id=int(row[1]),
+        psid=row[2],
+        last_user_message_at=time(row[3]),
+        last_qualifying_action_at=time(row[4]),
+        window_seconds=int(row[5]),
+        blocked_at=time(row[6]),
+        page_ref=int(row[7]),
+        page_id=row[8],
+        app_id=row[9],
+        timezone=row[10],
+        human_agent_enabled=bool(row[11]),
+        utility_enabled=bool(row[12]),
+        one_time_notif_enabled=bool(row[13]),
+        restricted_until=time(row[14]),
+        access_token_sealed=row[15],
+        conversation_id=int(row[16]),
+        thread_owner_app_id=row[17],
     )
 
 
@@ -154,6 +182,54 @@ class OutboundRow:
     message_id: int
     outbox_id: int
     conversation_id: int
+    #: The Send API request as stored (with its metadata), and the sender's intent.
+    request: dict[str, Any]
+    intent: dict[str, Any]
+    #: The claim the outbox row was written under (None: written pending).
+    claim_token: str | None = None
+
+
+_MESSAGE_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("workspace_id", "int"),
+    ("page_ref", "int"),
+    ("conversation_id", "int"),
+    ("contact_id", "int"),
+    ("direction", "text"),
+    ("author_kind", "text"),
+    ("author_name", "text"),
+    ("text", "text"),
+    ("content", "json"),
+    ("status", "text"),
+    ("messaging_type", "text"),
+    ("tag", "text"),
+    ("created_at", "time"),
+)
+_OUTBOX_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("message_id", "int"),
+    ("page_ref", "int"),
+    ("priority", "int"),
+    ("state", "text"),
+    ("attempts", "int"),
+    ("available_at", "time"),
+    ("claimed_until", "time"),
+    ("claim_token", "text"),
+    ("request", "json"),
+    ("intent", "json"),
+    ("resends", "int"),
+    ("created_at", "time"),
+)
+_TOUCH_CONVERSATION = (
+    "UPDATE conversations SET last_activity_at = {time} WHERE id = {id} "
+    "AND last_activity_at < {time}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An outbox row written already claimed by the caller's relay (handed over at once)."""
+
+    token: str
+    until: datetime
 
 
 def insert_outbound(
@@ -171,54 +247,67 @@ def insert_outbound(
     intent: dict[str, Any],
     priority: int,
     now: datetime,
+    claim: Claim | None = None,
 ) -> OutboundRow:
-    """Write the queued message and its outbox row; ``request`` gets the metadata here."""
-    result = conn.execute(
-        messages.insert().values(
-            workspace_id=target.workspace_id,
-            page_ref=target.page_ref,
-            conversation_id=conversation_id,
-            contact_id=target.contact_id,
-            direction="out",
-            author_kind=author_kind,
-            author_name=author_name,
-            text=text,
-            content=content,
-            status="queued",
-            messaging_type=messaging_type,
-            tag=tag,
-            created_at=now,
-        )
+    """Write the queued message and its outbox row; ``request`` gets the metadata here.
+
+    With ``claim``, the outbox row is written ``sending`` under that claim, as
+    ``outbox.claim_due`` would leave it: the caller's relay sends it without claiming it.
+    The three statements go straight to the driver (the busiest write of every reply).
+    """
+    bulk = Bulk(conn)
+    moment = bulk.time(now)
+    message_id = bulk.insert_one(
+        "messages",
+        _MESSAGE_COLUMNS,
+        (
+            target.workspace_id,
+            target.page_ref,
+            conversation_id,
+            target.contact_id,
+            "out",
+            author_kind,
+            author_name,
+            text,
+            bulk.json(content),
+            "queued",
+            messaging_type,
+            tag,
+            moment,
+        ),
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    message_id = int(key[0])
     body = dict(request)
     if isinstance(body.get("message"), dict):
         body["message"] = {**body["message"], "metadata": metadata_for(message_id)}
-    result = conn.execute(
-        outbox.insert().values(
-            message_id=message_id,
-            page_ref=target.page_ref,
-            priority=priority,
-            state="pending",
-            attempts=0,
-            available_at=now,
-            request=body,
-            intent=intent,
-            resends=0,
-            created_at=now,
-        )
+    outbox_id = bulk.insert_one(
+        "outbox",
+        _OUTBOX_COLUMNS,
+        (
+            message_id,
+            target.page_ref,
+            priority,
+            "pending" if claim is None else "sending",
+            0,
+            moment,
+            None if claim is None else bulk.time(claim.until),
+            None if claim is None else claim.token,
+            bulk.json(body),
+            bulk.json(intent),
+            0,
+            moment,
+        ),
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    conn.execute(
-        conversations.update()
-        .where(conversations.c.id == conversation_id, conversations.c.last_activity_at < now)
-        .values(last_activity_at=now)
+    bulk.execute(
+        _TOUCH_CONVERSATION.format(time=bulk.slot("time"), id=bulk.slot("int")),
+        (moment, conversation_id, moment),
     )
     return OutboundRow(
-        message_id=message_id, outbox_id=int(key[0]), conversation_id=conversation_id
+        message_id=message_id,
+        outbox_id=outbox_id,
+        conversation_id=conversation_id,
+        request=body,
+        intent=intent,
+        claim_token=None if claim is None else claim.token,
     )
 
 

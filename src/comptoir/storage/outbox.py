@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from comptoir.domain.policy_model import NotificationToken
+from comptoir.storage.bulk import Bulk
 from comptoir.storage.tables import contacts, conversations, messages, outbox, pages
 from comptoir.storage.tokens import intent_tokens
 from comptoir.storage.types import UTCDateTime
@@ -237,6 +238,25 @@ def _own(claim: ClaimedSend) -> Any:
     return sa.and_(outbox.c.id == claim.outbox_id, outbox.c.claim_token == claim.claim_token)
 
 
+_MID_TAKEN = "SELECT id FROM messages WHERE page_ref = {int} AND mid = {text} AND id <> {int}"
+_MESSAGE_SENT = (
+    "UPDATE messages SET status = 'sent', mid = coalesce(mid, {text}), "
+    "sent_at = coalesce(sent_at, {time}), messaging_type = {text}, tag = {text}, "
+    "error_code = NULL, error_subcode = NULL, error_reason = NULL "
+    "WHERE id = {int} AND status = 'queued'"
+)
+_MESSAGE_MID = "UPDATE messages SET mid = {text} WHERE id = {int} AND mid IS NULL"
+_OUTBOX_DONE = (
+    "UPDATE outbox SET state = 'done', claimed_until = NULL, last_error = NULL, "
+    "attempts = attempts + {int}, resends = resends + {int} "
+    "WHERE id = {int} AND claim_token = {text}"
+)
+
+
+def _sql(bulk: Bulk, template: str) -> str:
+    return template.format(int=bulk.slot("int"), text=bulk.slot("text"), time=bulk.slot("time"))
+
+
 def record_sent(
     conn: Connection,
     claim: ClaimedSend,
@@ -250,49 +270,30 @@ def record_sent(
     """Meta accepted the message (or the echo says it did); returns whether its status moved.
 
     The status only moves forward: an echo and a delivery receipt may have been stored
-    before the relay's own answer.
+    before the relay's own answer. The statements go straight to the driver (one of these
+    per message sent).
     """
+    bulk = Bulk(conn)
     if mid is not None:
-        taken = conn.execute(
-            sa.select(messages.c.id).where(
-                messages.c.page_ref == claim.page_ref,
-                messages.c.mid == mid,
-                messages.c.id != claim.message_id,
-            )
-        ).first()
-        if taken is not None:  # stored apart from us (an echo we could not match): keep ours
+        taken = bulk.rows(_sql(bulk, _MID_TAKEN), (claim.page_ref, mid, claim.message_id))
+        if taken:  # stored apart from us (an echo we could not match): keep ours
             mid = None
-    result = conn.execute(
-        messages.update()
-        .where(messages.c.id == claim.message_id, messages.c.status == "queued")
-        .values(
-            status="sent",
-            mid=sa.func.coalesce(messages.c.mid, mid),
-            sent_at=sa.func.coalesce(messages.c.sent_at, now),
-            messaging_type=messaging_type,
-            tag=tag,
-            error_code=None,
-            error_subcode=None,
-            error_reason=None,
+    moved = bool(
+        bulk.execute(
+            _sql(bulk, _MESSAGE_SENT),
+            (mid, bulk.time(now), messaging_type, tag, claim.message_id),
         )
     )
-    moved = bool(result.rowcount)
     if not moved and mid is not None:
-        conn.execute(
-            messages.update()
-            .where(messages.c.id == claim.message_id, messages.c.mid.is_(None))
-            .values(mid=mid)
-        )
-    conn.execute(
-        outbox.update()
-        .where(_own(claim))
-        .values(
-            state="done",
-            claimed_until=None,
-            last_error=None,
-            attempts=outbox.c.attempts + (1 if called else 0),
-            resends=outbox.c.resends + (1 if called and claim.unknown_since else 0),
-        )
+        bulk.execute(_sql(bulk, _MESSAGE_MID), (mid, claim.message_id))
+    bulk.execute(
+        _sql(bulk, _OUTBOX_DONE),
+        (
+            1 if called else 0,
+            1 if called and claim.unknown_since else 0,
+            claim.outbox_id,
+            claim.claim_token,
+        ),
     )
     return moved
 

@@ -5,8 +5,9 @@ transaction (the sending path, the outbox relay, automation, the intake), they q
 SQLite's busy handler, which sleeps and retries (up to 100 ms a try) in no particular order,
 and each commit pays its own fsync. ``WriteQueue`` instead runs the write functions it is
 given one after another on ONE thread and connection, and groups those that are waiting into
-one transaction: each function runs inside its own SAVEPOINT, so one that raises is rolled
-back alone and its caller gets the exception, while the others commit together. A caller
+one transaction: each function runs inside its own SAVEPOINT (when there are several), so
+one that raises is rolled back alone and its caller gets the exception, while the others
+commit together. A caller
 gets its result only after the commit.
 
 On PostgreSQL the same grouping saves round trips and commits; the functions see the same
@@ -46,6 +47,14 @@ CHECKPOINT_INTERVAL = 1.0
 class _Job(Generic[T]):
     work: Callable[[Connection], T]
     done: asyncio.Future[T]
+
+
+class _WorkError(Exception):
+    """A write function raised (``error``): its transaction is rolled back."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class WriteQueue:
@@ -138,6 +147,8 @@ class WriteQueue:
 
     def _write(self, group: list[_Job[Any]]) -> list[tuple[bool, Any]]:
         conn = self._conn()
+        if len(group) == 1:
+            return [self._write_alone(conn, group[0])]
         outcomes: list[tuple[bool, Any]] = []
         try:
             with conn.begin():
@@ -159,6 +170,26 @@ class WriteQueue:
         self.commits += 1
         self.jobs += len(group)
         return outcomes
+
+    def _write_alone(self, conn: Connection, job: _Job[Any]) -> tuple[bool, Any]:
+        """A group of one needs no SAVEPOINT: its failure rolls the transaction back."""
+        try:
+            with conn.begin():
+                if self._sqlite:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    value = job.work(conn)
+                except Exception as exc:
+                    raise _WorkError(exc) from exc
+        except _WorkError as failed:
+            self.jobs += 1
+            return (False, failed.error)
+        except Exception:
+            self._discard()
+            raise
+        self.commits += 1
+        self.jobs += 1
+        return (True, value)
 
     def _discard(self) -> None:
         if self._connection is not None:
