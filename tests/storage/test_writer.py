@@ -120,3 +120,56 @@ async def test_the_checkpointer_does_nothing_on_postgresql(postgres_url: str) ->
     assert checkpointer._thread is None
     await checkpointer.aclose()
     engine.dispose()
+
+
+async def test_a_write_alone_that_fails_leaves_nothing_and_the_next_one_commits(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    upgrade(engine)
+    queue = WriteQueue(engine)
+    await queue.start()
+
+    def broken(conn: Connection) -> int:
+        conn.execute(tables.workspaces.insert().values(name="half-written", created_at=NOW))
+        raise ValueError("fails after its first statement")
+
+    try:
+        with pytest.raises(ValueError, match="first statement"):
+            await queue.run(broken)
+        await queue.run(add_workspace("next"))  # type: ignore[arg-type]
+    finally:
+        await queue.aclose()
+    assert names(engine) == ["next"]
+    engine.dispose()
+
+
+async def test_sqlite_writes_wait_off_the_event_loop_while_another_process_writes(
+    sqlite_url: str,
+) -> None:
+    """The writer runs on the event loop, but never waits there for the write lock: while
+    another connection (a command-line tool, say) holds it, the loop keeps running and the
+    write goes through once the lock is free."""
+    engine = create_engine(sqlite_url)
+    upgrade(engine)
+    other = create_engine(sqlite_url)
+    queue = WriteQueue(engine)
+    await queue.start()
+    holder = other.raw_connection()
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+        write = asyncio.create_task(queue.run(add_workspace("after the lock")))  # type: ignore[arg-type]
+        ticks = 0
+        for _ in range(20):  # the loop is free while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+        holder.rollback()
+        await asyncio.wait_for(write, timeout=10)
+    finally:
+        holder.close()
+        await queue.aclose()
+        other.dispose()
+    assert ticks == 20
+    assert names(engine) == ["after the lock"]
+    engine.dispose()

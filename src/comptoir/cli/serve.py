@@ -57,7 +57,7 @@ def serve(host: str, port: int, data_dir: Path | None, log_level: str | None) ->
     tune_garbage_collector()
     import sys
 
-    sys.setswitchinterval(0.0005)
+    sys.setswitchinterval(float(__import__("os").environ.get("CPT_SWITCH", "0.0005")))
     uvicorn.run(app, host=host, port=port, log_level=level, **options)  # type: ignore[arg-type]
 
 

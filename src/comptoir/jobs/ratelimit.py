@@ -48,7 +48,7 @@ class LimiterConfig:
     #: The bucket refills that much slower than the nominal rate, so that no one-second window
     #: ever holds more than the nominal number of calls (Meta counts calls per second; a
     #: burst on top of the full rate is what earns a 613).
-    burst_seconds: float = 0.01
+    burst_seconds: float = 0.03
     #: After a throttle error the rate is multiplied by this...
     backoff_factor: float = 0.5
     #: ...never below this share of the nominal rate...

@@ -37,7 +37,11 @@ from comptoir.bootstrap import Container
 from comptoir.channels.messenger.send_api import GraphClient
 from comptoir.jobs.delivery import Attempter, DeliveryStats, Result, RetryPolicy, TokenOpener
 from comptoir.jobs.ratelimit import MemoryLimiter, SendLimiter
-from comptoir.services.outgoing import MESSAGE_STATUS, enqueue_message_event
+from comptoir.services.outgoing import (
+    MESSAGE_STATUS,
+    enqueue_message_event,
+    workspaces_listening,
+)
 from comptoir.storage import outbox as store
 from comptoir.storage import tables
 from comptoir.storage.outbound import Claim
@@ -101,6 +105,9 @@ class OutboxRelay:
         self._idle.set()
         #: Room kept for rows being written already claimed (``reserve``/``adopt``).
         self._reserved = 0
+        #: The last claim may have left due rows behind (it had no room, or filled it):
+        #: claim again as soon as results free some room.
+        self._more_due = True
 
     @property
     def stats(self) -> DeliveryStats:
@@ -201,6 +208,7 @@ class OutboxRelay:
                     log.exception("outbox relay: claiming failed; trying again shortly")
             for claim in claimed:
                 self._start_send(claim)
+            self._more_due = room <= 0 or len(claimed) == room
             if claimed and len(claimed) == room:
                 await asyncio.sleep(0)  # more may be due: claim again once there is room
                 if len(self._in_flight) + self._reserved < self.config.max_in_flight:
@@ -247,7 +255,8 @@ class OutboxRelay:
                 self._in_flight.pop(result.claim.outbox_id, None)
             if not self._in_flight:
                 self._idle.set()
-            self._wake.set()  # room again: claim more
+            if self._more_due:
+                self._wake.set()  # room again: claim what was left behind
 
     async def _heartbeat_loop(self) -> None:
         while not self._stopping.is_set():
@@ -300,10 +309,16 @@ class OutboxRelay:
 
         def write(conn: Connection) -> list[tuple[Result, str]]:
             changed: list[tuple[Result, str]] = []
+            listening = workspaces_listening(
+                conn, MESSAGE_STATUS, {result.claim.workspace_id for result in results}
+            )
             for result in results:
                 status = _apply(conn, result, now)
                 if status is not None:
-                    enqueue_message_event(conn, MESSAGE_STATUS, result.claim.message_id, now=now)
+                    if result.claim.workspace_id in listening:
+                        enqueue_message_event(
+                            conn, MESSAGE_STATUS, result.claim.message_id, now=now
+                        )
                     changed.append((result, status))
             return changed
 

@@ -178,6 +178,20 @@ def list_endpoints(conn: Connection, workspace_id: int) -> list[Endpoint]:
     return [_endpoint(row) for row in rows]
 
 
+def workspaces_listening(conn: Connection, event: str, workspace_ids: set[int]) -> set[int]:
+    """Which of ``workspace_ids`` have an active endpoint that wants ``event`` (one query
+    for a whole batch of changes, most of which nobody listens to)."""
+    if not workspace_ids:
+        return set()
+    rows = conn.execute(
+        sa.select(outgoing_webhooks.c.workspace_id, outgoing_webhooks.c.events).where(
+            outgoing_webhooks.c.workspace_id.in_(sorted(workspace_ids)),
+            outgoing_webhooks.c.active,
+        )
+    )
+    return {int(row.workspace_id) for row in rows if event in (row.events or ())}
+
+
 def get_endpoint(conn: Connection, workspace_id: int, endpoint_id: int) -> Endpoint | None:
     row = conn.execute(
         sa.select(*_ENDPOINT_COLUMNS).where(

@@ -228,6 +228,7 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
         if relay is not None and handover is not None:
             relay.release()
         raise
+    claimed = None
     if relay is not None and handover is not None:
         claimed = _claimed(written, handover) if written.row is not None else None
         if claimed is not None:
@@ -257,7 +258,8 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
             "direction": "out",
         },
     )
-    await _after_commit(container)
+    if claimed is None:
+        await _after_commit(container)  # a pending row: wake the relay
     return SendOutcome(
         written.decision,
         explanation,

@@ -10,8 +10,13 @@ one that raises is rolled back alone and its caller gets the exception, while th
 commit together. A caller
 gets its result only after the commit.
 
-On PostgreSQL the same grouping saves round trips and commits; the functions see the same
-``Connection`` API either way.
+On SQLite the writer runs each group on the event loop's own thread: a small transaction
+(a few statements, a commit) takes less time than the hops to a thread and back, and a
+thread that hands the GIL back at each statement waits each time for a busy event loop to
+give it up again. It never waits there for the write lock: if another process (a command
+line tool) holds it, that group goes to the writer thread, which waits for it. On
+PostgreSQL (network round trips) the writer always runs on its thread; the grouping saves
+round trips and commits. The functions see the same ``Connection`` API either way.
 
 ``Checkpointer`` (SQLite only): every connection is opened with ``wal_autocheckpoint=0``
 (``engine.py``), so no commit ever pays for copying the write-ahead log into the database;
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from comptoir.threads import run_sync
 
@@ -57,11 +63,21 @@ class _WorkError(Exception):
         self.error = error
 
 
+class _BusyError(Exception):
+    """SQLite's write lock is held by another connection (another process)."""
+
+
+#: How long the writer waits for SQLite's write lock when another process holds it.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 class WriteQueue:
     """``await queue.run(work)`` runs ``work(connection)`` in a transaction shared with the
     other waiting writes and returns its result once committed."""
 
-    def __init__(self, engine: Engine, *, max_group: int = MAX_GROUP) -> None:
+    def __init__(
+        self, engine: Engine, *, max_group: int = MAX_GROUP, inline: bool | None = None
+    ) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._max_group = max_group
@@ -69,6 +85,9 @@ class WriteQueue:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._connection: Connection | None = None
+        #: SQLite: write on the event loop's own thread (see the module doc).
+        self._inline = self._sqlite if inline is None else inline
+        self._busy_timeout = SQLITE_BUSY_TIMEOUT_MS
         self.commits = 0
         self.jobs = 0
 
@@ -124,7 +143,11 @@ class WriteQueue:
             while len(group) < self._max_group and not queue.empty():
                 group.append(queue.get_nowait())
             try:
-                outcomes = await loop.run_in_executor(self._executor, self._write, group)
+                outcomes = self._write(group, wait=False) if self._inline else None
+                if outcomes is None:  # not inline, or SQLite was busy: wait on the thread
+                    waited = await loop.run_in_executor(self._executor, self._write, group)
+                    assert waited is not None  # it waits for the lock: never None
+                    outcomes = waited
             except Exception as exc:  # the transaction itself failed (commit, connection)
                 log.warning("a group of %d writes failed: %s", len(group), exc)
                 outcomes = [(False, exc)] * len(group)
@@ -145,15 +168,40 @@ class WriteQueue:
                 self._connection.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
         return self._connection
 
-    def _write(self, group: list[_Job[Any]]) -> list[tuple[bool, Any]]:
+    def _begin(self, conn: Connection, *, wait: bool) -> None:
+        """SQLite: take the write lock now. Without ``wait`` (on the event loop), give up
+        at once if another process holds it (``_BusyError``): the caller waits on the thread."""
+        if not self._sqlite:
+            return
+        timeout = SQLITE_BUSY_TIMEOUT_MS if wait else 0
+        if timeout != self._busy_timeout:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
+            self._busy_timeout = timeout
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:
+            if not wait and "locked" in str(exc):
+                raise _BusyError from exc
+            raise
+
+    def _write(self, group: list[_Job[Any]], wait: bool = True) -> list[tuple[bool, Any]] | None:
+        """Run ``group`` in one transaction; None when ``wait`` is false and SQLite's write
+        lock is held elsewhere (nothing was run)."""
         conn = self._conn()
-        if len(group) == 1:
-            return [self._write_alone(conn, group[0])]
+        try:
+            if len(group) == 1:
+                return [self._write_alone(conn, group[0], wait)]
+            return self._write_group(conn, group, wait)
+        except _BusyError:
+            return None
+
+    def _write_group(
+        self, conn: Connection, group: list[_Job[Any]], wait: bool
+    ) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
         try:
             with conn.begin():
-                if self._sqlite:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                self._begin(conn, wait=wait)
                 for job in group:
                     savepoint = conn.begin_nested()
                     try:
@@ -164,6 +212,8 @@ class WriteQueue:
                     else:
                         savepoint.commit()
                         outcomes.append((True, value))
+        except _BusyError:
+            raise
         except Exception:
             self._discard()
             raise
@@ -171,12 +221,11 @@ class WriteQueue:
         self.jobs += len(group)
         return outcomes
 
-    def _write_alone(self, conn: Connection, job: _Job[Any]) -> tuple[bool, Any]:
+    def _write_alone(self, conn: Connection, job: _Job[Any], wait: bool) -> tuple[bool, Any]:
         """A group of one needs no SAVEPOINT: its failure rolls the transaction back."""
         try:
             with conn.begin():
-                if self._sqlite:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                self._begin(conn, wait=wait)
                 try:
                     value = job.work(conn)
                 except Exception as exc:
@@ -184,6 +233,8 @@ class WriteQueue:
         except _WorkError as failed:
             self.jobs += 1
             return (False, failed.error)
+        except _BusyError:
+            raise
         except Exception:
             self._discard()
             raise
