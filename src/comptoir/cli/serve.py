@@ -55,9 +55,6 @@ def serve(host: str, port: int, data_dir: Path | None, log_level: str | None) ->
     if importlib.util.find_spec("httptools") is not None:
         options["http"] = "httptools"
     tune_garbage_collector()
-    import sys
-
-    sys.setswitchinterval(float(__import__("os").environ.get("CPT_SWITCH", "0.0005")))
     uvicorn.run(app, host=host, port=port, log_level=level, **options)  # type: ignore[arg-type]
 
 

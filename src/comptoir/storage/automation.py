@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from comptoir.storage import tables
+from comptoir.storage.bulk import Bulk
 
 __all__ = [
     "ContactData",
@@ -73,78 +75,103 @@ _T = tables.automation_threads
 _C = tables.automation_contacts
 
 
+#: ``load_incoming``'s query, in the driver's own terms (run for every incoming message).
+_INCOMING_COLUMNS = (
+    "m_id",
+    "workspace_id",
+    "page_ref",
+    "conversation_id",
+    "contact_id",
+    "m_text",
+    "m_content",
+    "standby",
+    "created_at",
+    "status",
+    "thread_owner_app_id",
+    "first_name",
+    "locale",
+    "contact_content",
+    "taken_at",
+    "taken_by",
+    "greeted_at",
+    "away_sent_at",
+    "flow_name",
+    "flow_step",
+    "flow_data",
+    "wait_until",
+    "data_contact_id",
+    "fields",
+    "labels",
+    "consents",
+)
+_INCOMING = (
+    "SELECT m.id AS m_id, m.workspace_id, m.page_ref, m.conversation_id, m.contact_id, "
+    "m.text AS m_text, m.content AS m_content, m.standby, m.created_at, c.status, "
+    "c.thread_owner_app_id, p.first_name, p.locale, p.content AS contact_content, "
+    "t.taken_at, t.taken_by, t.greeted_at, t.away_sent_at, t.flow_name, t.flow_step, "
+    "t.flow_data, t.wait_until, d.contact_id AS data_contact_id, d.fields, d.labels, "
+    "d.consents "
+    "FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id "
+    "JOIN contacts AS p ON p.id = m.contact_id "
+    "LEFT OUTER JOIN automation_threads AS t ON t.conversation_id = m.conversation_id "
+    "LEFT OUTER JOIN automation_contacts AS d ON d.contact_id = m.contact_id "
+    "WHERE m.id {among} AND m.direction = 'in' ORDER BY m.id"
+)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read through ``Bulk.query`` (text on SQLite, decoded on PostgreSQL)."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
 def load_incoming(conn: Connection, message_ids: list[int]) -> list[Incoming]:
     """The incoming messages among ``message_ids`` (outgoing ones are left out), oldest first."""
     if not message_ids:
         return []
-    m, c, p = tables.messages, tables.conversations, tables.contacts
-    query = (
-        sa.select(
-            m.c.id,
-            m.c.workspace_id,
-            m.c.page_ref,
-            m.c.conversation_id,
-            m.c.contact_id,
-            m.c.text,
-            m.c.content,
-            m.c.standby,
-            m.c.created_at,
-            c.c.status,
-            c.c.thread_owner_app_id,
-            p.c.first_name,
-            p.c.locale,
-            p.c.content.label("contact_content"),
-            _T.c.taken_at,
-            _T.c.taken_by,
-            _T.c.greeted_at,
-            _T.c.away_sent_at,
-            _T.c.flow_name,
-            _T.c.flow_step,
-            _T.c.flow_data,
-            _T.c.wait_until,
-            _C.c.contact_id.label("data_contact_id"),
-            _C.c.fields,
-            _C.c.labels,
-            _C.c.consents,
-        )
-        .join(c, c.c.id == m.c.conversation_id)
-        .join(p, p.c.id == m.c.contact_id)
-        .outerjoin(_T, _T.c.conversation_id == m.c.conversation_id)
-        .outerjoin(_C, _C.c.contact_id == m.c.contact_id)
-        .where(m.c.id.in_(message_ids), m.c.direction == "in")
-        .order_by(m.c.id)
-    )
+    bulk = Bulk(conn)
+    time = bulk.read_time
     found = []
-    for row in conn.execute(query):
+    rows = bulk.query(
+        _INCOMING.format(among=bulk.among("int")), (bulk.listed(message_ids),), _INCOMING_COLUMNS
+    )
+    for row in rows:
+        values = dict(zip(_INCOMING_COLUMNS, row, strict=True))
+        flow_data = _json(values["flow_data"])
+        created_at = time(values["created_at"])
+        assert created_at is not None
         found.append(
             Incoming(
-                message_id=row.id,
-                workspace_id=row.workspace_id,
-                page_ref=row.page_ref,
-                conversation_id=row.conversation_id,
-                contact_id=row.contact_id,
-                text=row.text,
-                content=dict(row.content or {}),
-                standby=bool(row.standby),
-                created_at=row.created_at,
-                conversation_status=row.status,
-                thread_owner_app_id=row.thread_owner_app_id,
-                first_name=row.first_name or "",
-                locale=row.locale,
-                contact_content=dict(row.contact_content or {}),
+                message_id=int(values["m_id"]),
+                workspace_id=int(values["workspace_id"]),
+                page_ref=int(values["page_ref"]),
+                conversation_id=int(values["conversation_id"]),
+                contact_id=int(values["contact_id"]),
+                text=values["m_text"],
+                content=dict(_json(values["m_content"]) or {}),
+                standby=bool(values["standby"]),
+                created_at=created_at,
+                conversation_status=values["status"],
+                thread_owner_app_id=values["thread_owner_app_id"],
+                first_name=values["first_name"] or "",
+                locale=values["locale"],
+                contact_content=dict(_json(values["contact_content"]) or {}),
                 thread=ThreadState(
-                    conversation_id=row.conversation_id,
-                    taken_at=row.taken_at,
-                    taken_by=row.taken_by or "",
-                    greeted_at=row.greeted_at,
-                    away_sent_at=row.away_sent_at,
-                    flow_name=row.flow_name,
-                    flow_step=row.flow_step,
-                    flow_data=dict(row.flow_data) if row.flow_data is not None else None,
-                    wait_until=row.wait_until,
+                    conversation_id=int(values["conversation_id"]),
+                    taken_at=time(values["taken_at"]),
+                    taken_by=values["taken_by"] or "",
+                    greeted_at=time(values["greeted_at"]),
+                    away_sent_at=time(values["away_sent_at"]),
+                    flow_name=values["flow_name"],
+                    flow_step=values["flow_step"],
+                    flow_data=dict(flow_data) if flow_data is not None else None,
+                    wait_until=time(values["wait_until"]),
                 ),
-                contact_data=_contact_data(row)
-                if row.data_contact_id is not None
+                contact_data=ContactData(
+                    dict(_json(values["fields"]) or {}),
+                    frozenset(_json(values["labels"]) or ()),
+                    tuple(_json(values["consents"]) or ()),
+                )
+                if values["data_contact_id"] is not None
                 else ContactData({}, frozenset()),
             )
         )
