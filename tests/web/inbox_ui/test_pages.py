@@ -13,6 +13,14 @@ from tests.support.api import Api, error_of
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """These screens run on SQLite only: the inbox API tests (``tests/web/inbox_api``) and
+    ``test_inbox_browser.py`` cover both databases, and a browser run costs a minute."""
+    return sqlite_url
+
+
 JS_FILES = sorted(STATIC_DIR.rglob("*.js"))
 
 

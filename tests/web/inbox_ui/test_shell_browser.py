@@ -12,6 +12,13 @@ from tests.web.inbox_ui.live import LiveInbox
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """These screens run on SQLite only: the inbox API tests (``tests/web/inbox_api``) and
+    ``test_inbox_browser.py`` cover both databases, and a browser run costs a minute."""
+    return sqlite_url
+
+
 def test_the_sign_in_card_follows_the_browser_language(inbox: LiveInbox, browser: Any) -> None:
     from playwright.sync_api import expect
 

@@ -19,6 +19,13 @@ from tests.web.inbox_ui.test_inbox_browser import eventually
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """These screens run on SQLite only: the inbox API tests (``tests/web/inbox_api``) and
+    ``test_inbox_browser.py`` cover both databases, and a browser run costs a minute."""
+    return sqlite_url
+
+
 def sent_bodies(inbox: LiveInbox) -> list[dict[str, Any]]:
     return [record["request"] for record in inbox.call(inbox.stack.sent())]
 
