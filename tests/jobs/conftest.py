@@ -180,9 +180,7 @@ async def send_harness(database_url: str, tmp_path: Path) -> AsyncIterator[SendH
     relay = relay_of(container)
     assert relay is not None
     # Meta's nominal rates, but no waiting in tests that send a handful of messages.
-    relay.limiter = MemoryLimiter(
-        LimiterConfig(text_per_second=10_000, burst_seconds=1.0, default_pause=0.01)
-    )
+    relay.limiter = MemoryLimiter(LimiterConfig(text_per_second=10_000, default_pause=0.01))
     try:
         with container.engine.begin() as conn:
             workspace_id = create_workspace(conn, "Shop", clock.now())

@@ -520,7 +520,7 @@ async def test_two_running_relays_send_each_message_once(send_harness: SendHarne
     second = OutboxRelay(
         send_harness.container, config=RelayConfig(poll_interval=0.05, max_in_flight=8)
     )
-    second.limiter = MemoryLimiter(LimiterConfig(text_per_second=10_000, burst_seconds=1.0))
+    second.limiter = MemoryLimiter(LimiterConfig(text_per_second=10_000))
     send_harness.relay.configure(RelayConfig(poll_interval=0.05, max_in_flight=8))
     await send_harness.relay.start()
     await second.start()

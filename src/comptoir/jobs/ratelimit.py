@@ -1,10 +1,13 @@
 """Per-Page send throughput: Meta's 300 calls/s for text and 10 calls/s for audio or video.
 
 Every sender in the process (the outbox relay, typing indicators) takes a slot from the one
-``SendLimiter`` before calling the Send API for a Page. ``MemoryLimiter`` keeps one token
-bucket per (Page, kind) in this process; live replies (priority 0) reserve their slot ahead of
-anything queued in bulk (priority 1 and up), which only takes a slot that is free right now
-and nobody live is waiting for.
+``SendLimiter`` before calling the Send API for a Page. ``MemoryLimiter`` keeps, per (Page,
+kind), the times of the calls of the last ``window_seconds`` (a sliding window, a little over
+a second): a call goes when the window ending then holds fewer than the rate's calls, so no
+second ever holds more, and calls not made during a quiet spell can be made up at once
+instead of being lost. Live replies (priority 0) book their slot ahead of anything queued in
+bulk (priority 1 and up), which only takes a slot that is free right now and nobody live is
+waiting for.
 
 When Meta answers 613 (or another throttle code) anyway, ``throttled`` halves that Page's
 rate and pauses it for ``retry_after`` (or a second); more throttle answers during the pause
@@ -12,13 +15,15 @@ come from calls already made and do not halve it again. The rate then grows back
 of the nominal rate per second, so a limit lower than ours is found and followed.
 
 ``SendLimiter`` is a Protocol so a Redis-backed limiter shared by several processes can fill
-it later (one bucket per Page in Redis, a Lua script taking a token); nothing else changes.
+it later (a sorted set of call times per Page in Redis, a Lua script booking a call);
+nothing else changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -44,11 +49,11 @@ class SendLimiter(Protocol):
 class LimiterConfig:
     text_per_second: float = 300.0
     media_per_second: float = 10.0
-    #: Calls that may go back to back before the rate applies, as a share of a second's worth.
-    #: The bucket refills that much slower than the nominal rate, so that no one-second window
-    #: ever holds more than the nominal number of calls (Meta counts calls per second; a
-    #: burst on top of the full rate is what earns a 613).
-    burst_seconds: float = 0.03
+    #: The limit holds over every window of this length, not only over whole seconds: a
+    #: little over a second, so that calls whose travel time varies by up to the difference
+    #: still land at most ``*_per_second`` in any one of Meta's seconds. (Meta documents the
+    #: limit per second; how it counts is not documented, see the reference's §5.)
+    window_seconds: float = 1.02
     #: After a throttle error the rate is multiplied by this...
     backoff_factor: float = 0.5
     #: ...never below this share of the nominal rate...
@@ -59,29 +64,23 @@ class LimiterConfig:
     default_pause: float = 1.0
 
 
-class _Bucket:
-    """A token bucket whose rate can be lowered after a throttle error and grows back."""
+class _Window:
+    """The calls of the last ``window_seconds`` (and those booked ahead), whose allowed
+    number can be lowered after a throttle error and grows back.
 
-    __slots__ = (
-        "capacity",
-        "nominal",
-        "paused_until",
-        "refill_share",
-        "share",
-        "share_at",
-        "tokens",
-        "updated",
-    )
+    A call may go at the earliest moment when the window ending then holds fewer calls than
+    the limit. Calls are booked in order (never before the latest one booked), so the
+    ``limit``-th latest call tells when: one window after it. A pause (after a throttle)
+    holds every call until it ends. After a quiet spell (a busy event loop, a gap in the
+    queue), the calls not made in the window can be made at once: the rate is used, never
+    exceeded.
+    """
 
-    def __init__(self, nominal: float, burst_seconds: float, now: float) -> None:
+    __slots__ = ("calls", "nominal", "paused_until", "share", "share_at")
+
+    def __init__(self, nominal: float, now: float) -> None:
         self.nominal = nominal
-        self.capacity = max(1.0, nominal * burst_seconds)
-        #: capacity + one second of refill = the nominal rate: no second holds more calls
-        #: (unless the burst is a whole second's worth or more: then the nominal rate).
-        share = 1.0 - self.capacity / nominal if nominal > 0 else 1.0
-        self.refill_share = share if share > 0 else 1.0
-        self.tokens = self.capacity
-        self.updated = now
+        self.calls: deque[float] = deque()
         self.share = 1.0
         self.share_at = now
         self.paused_until = 0.0
@@ -93,45 +92,47 @@ class _Bucket:
     def rate(self, now: float, config: LimiterConfig) -> float:
         return self.nominal * self.current_share(now, config)
 
-    def refill_rate(self, now: float, config: LimiterConfig) -> float:
-        return self.rate(now, config) * self.refill_share
+    def _limit(self, now: float, config: LimiterConfig) -> int:
+        return max(1, int(self.rate(now, config) + 1e-9))
 
-    def refill(self, now: float, config: LimiterConfig) -> None:
-        if now > self.updated:
-            capacity = max(1.0, self.capacity * self.current_share(now, config))
-            added = (now - self.updated) * self.refill_rate(now, config)
-            self.tokens = min(capacity, self.tokens + added)
-            self.updated = now
+    def _next(self, now: float, config: LimiterConfig) -> float:
+        """The earliest moment, from ``now``, for one more call."""
+        calls = self.calls
+        span = config.window_seconds
+        while calls and calls[0] <= now - span:
+            calls.popleft()
+        slot = max(now, self.paused_until)
+        if calls:
+            slot = max(slot, calls[-1])
+            limit = self._limit(now, config)
+            if len(calls) >= limit:
+                slot = max(slot, calls[-limit] + span)
+        return slot
 
     def reserve(self, now: float, config: LimiterConfig) -> float:
-        """Take a token, possibly on credit; return how long to wait before using it."""
-        self.refill(now, config)
-        self.tokens -= 1.0
-        wait = 0.0 if self.tokens >= 0 else -self.tokens / self.refill_rate(now, config)
-        return max(wait, self.paused_until - now)
+        """Book the next call; return how long to wait before making it."""
+        slot = self._next(now, config)
+        self.calls.append(slot)
+        return slot - now
 
     def take_if_free(self, now: float, config: LimiterConfig) -> float:
-        """Take a token if one is free now (return 0), else return how long until one is."""
-        self.refill(now, config)
-        if now < self.paused_until:
-            return self.paused_until - now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        """Book a call if one may go now (return 0), else return how long until one may."""
+        slot = self._next(now, config)
+        if slot <= now:
+            self.calls.append(now)
             return 0.0
-        return (1.0 - self.tokens) / self.refill_rate(now, config)
+        return slot - now
 
     def slow_down(self, now: float, pause: float, config: LimiterConfig) -> None:
         if now >= self.paused_until:  # a new throttle, not the rest of the same burst
             share = self.current_share(now, config) * config.backoff_factor
             self.share = max(config.min_share, share)
             self.share_at = now
-        self.tokens = min(self.tokens, 0.0)
-        self.updated = now
         self.paused_until = max(self.paused_until, now + pause)
 
 
 class MemoryLimiter:
-    """``SendLimiter`` for one process: token buckets per (Page, text|media)."""
+    """``SendLimiter`` for one process: a sliding window per (Page, text|media)."""
 
     def __init__(
         self,
@@ -143,18 +144,18 @@ class MemoryLimiter:
         self.config = config or LimiterConfig()
         self._monotonic = monotonic
         self._sleep = sleep
-        self._buckets: dict[tuple[str, bool], _Bucket] = {}
+        self._buckets: dict[tuple[str, bool], _Window] = {}
         #: Live callers waiting for a slot, per bucket: bulk callers wait while any are.
         self._live_waiting: dict[tuple[str, bool], int] = {}
         #: How many throttle errors each Page got (for logs and tests).
         self.throttle_count: dict[str, int] = {}
 
-    def _bucket(self, page_key: str, media: bool) -> _Bucket:
+    def _bucket(self, page_key: str, media: bool) -> _Window:
         key = (page_key, media)
         bucket = self._buckets.get(key)
         if bucket is None:
             nominal = self.config.media_per_second if media else self.config.text_per_second
-            bucket = _Bucket(nominal, self.config.burst_seconds, self._monotonic())
+            bucket = _Window(nominal, self._monotonic())
             self._buckets[key] = bucket
         return bucket
 
