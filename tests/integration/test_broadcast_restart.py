@@ -37,12 +37,14 @@ TEXT = "Doors open at nine tomorrow"
 
 
 def slow_down(container: Container, per_second: float) -> None:
-    """Small batches and a slow limiter, so there is a middle to stop in."""
+    """Small batches and a slow limiter, so there is a middle to stop in: one call per
+    ``1 / per_second`` seconds, evenly (a window of a whole second would let a second's worth
+    go at once at the start)."""
     relay = relay_of(container)
     worker = worker_of(container)
     assert relay is not None
     assert worker is not None
-    relay.limiter = MemoryLimiter(LimiterConfig(text_per_second=per_second))
+    relay.limiter = MemoryLimiter(LimiterConfig(text_per_second=1, window_seconds=1.0 / per_second))
     worker.config = BroadcastConfig(poll_interval=0.05, batch=40, window=60)
 
 

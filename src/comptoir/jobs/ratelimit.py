@@ -49,10 +49,11 @@ class SendLimiter(Protocol):
 class LimiterConfig:
     text_per_second: float = 300.0
     media_per_second: float = 10.0
-    #: The limit holds over every window of this length, not only over whole seconds: a
-    #: little over a second, so that calls whose travel time varies by up to the difference
-    #: still land at most ``*_per_second`` in any one of Meta's seconds. (Meta documents the
-    #: limit per second; how it counts is not documented, see the reference's §5.)
+    #: At most ``text_per_second`` (``media_per_second``) calls in any window of this
+    #: length, not only in whole seconds: a little over a second, so that calls whose travel
+    #: time varies by up to the difference still land at most that many in any one of
+    #: Meta's seconds. (Meta documents the limit per second; how it counts is not
+    #: documented, see the reference's §5.)
     window_seconds: float = 1.02
     #: After a throttle error the rate is multiplied by this...
     backoff_factor: float = 0.5
