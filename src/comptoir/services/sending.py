@@ -70,7 +70,7 @@ from comptoir.storage.outbound import (
     mark_contact_blocked,
     open_conversation,
 )
-from comptoir.storage.outbox import ClaimedSend
+from comptoir.storage.outbox import ClaimedSend, handed_over
 from comptoir.storage.tokens import StoredToken, tokens_for
 from comptoir.threads import run_sync
 
@@ -271,40 +271,10 @@ async def send_message(container: Container, command: SendMessage) -> SendOutcom
 
 def _claimed(written: _Written, handover: Claim) -> ClaimedSend | None:
     """The row as the relay would have claimed it (None: written pending, see ``write``)."""
-    row, target = written.row, written.target
+    row = written.row
     if row is None or row.claim_token != handover.token:
         return None
-    return ClaimedSend(
-        outbox_id=row.outbox_id,
-        message_id=row.message_id,
-        claim_token=handover.token,
-        priority=0,
-        attempts=0,
-        resends=0,
-        request=row.request,
-        intent=row.intent,
-        unknown_since=None,
-        workspace_id=target.workspace_id,
-        conversation_id=row.conversation_id,
-        contact_id=target.contact_id,
-        message_status="queued",
-        message_mid=None,
-        psid=target.psid,
-        last_user_message_at=target.last_user_message_at,
-        last_qualifying_action_at=target.last_qualifying_action_at,
-        window_seconds=target.window_seconds,
-        blocked_at=target.blocked_at,
-        thread_owner_app_id=target.thread_owner_app_id,
-        page_ref=target.page_ref,
-        page_id=target.page_id,
-        app_id=target.app_id,
-        timezone=target.timezone,
-        human_agent_enabled=target.human_agent_enabled,
-        utility_enabled=target.utility_enabled,
-        one_time_notif_enabled=target.one_time_notif_enabled,
-        restricted_until=target.restricted_until,
-        access_token_sealed=target.access_token_sealed,
-    )
+    return handed_over(written.target, row, handover.token)
 
 
 async def _after_commit(container: Container) -> None:

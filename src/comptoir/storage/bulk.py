@@ -148,6 +148,12 @@ class Bulk:
         """One placeholder for a value of ``kind``."""
         return self._slot(kind)
 
+    def sql(self, template: str) -> str:
+        """``template`` with its placeholders filled for this database: ``{int}``,
+        ``{text}``, ``{time}``, ``{bool}``, ``{json}`` (one value of that kind) and
+        ``{among}`` (``among("int")``). Cached: hot paths call it for every statement."""
+        return _filled(template, self._sqlite)
+
     def among(self, kind: Kind) -> str:
         """``IN (<a list given as one parameter>)``, the same SQL text for any length, so
         the database's prepared statement is reused (pass ``listed(values)``)."""
@@ -293,6 +299,17 @@ class Bulk:
                 f"WHERE t.id = v.column1 AND ({changed})"
             )
             self._run(sql, list(chain.from_iterable(chunk)))
+
+
+@functools.lru_cache(maxsize=256)
+def _filled(template: str, sqlite: bool) -> str:
+    if sqlite:
+        slots = dict.fromkeys(_PG_CASTS, "?")
+        among = "IN (SELECT value FROM json_each(?))"
+    else:
+        slots = dict(_PG_CASTS)
+        among = "= ANY(%s::bigint[])"
+    return template.format(among=among, **slots)
 
 
 def _power_of_two_chunks(count: int, largest: int = 128) -> list[int]:

@@ -127,13 +127,12 @@ _CONVERSATION_TARGET = (
     "p.restricted_until, p.access_token_sealed, v.id, v.thread_owner_app_id "
     "FROM conversations AS v JOIN contacts AS c ON c.id = v.contact_id "
     "JOIN pages AS p ON p.id = c.page_ref "
-    "WHERE v.id = {id} AND v.workspace_id = {id}"
+    "WHERE v.id = {int} AND v.workspace_id = {int}"
 )
 
 
 def _conversation_target(bulk: Bulk, workspace_id: int, conversation_id: int) -> SendTarget | None:
-    slot = bulk.slot("int")
-    found = bulk.rows(_CONVERSATION_TARGET.format(id=slot), (conversation_id, workspace_id))
+    found = bulk.rows(bulk.sql(_CONVERSATION_TARGET), (conversation_id, workspace_id))
     if not found:
         return None
     row = found[0]
@@ -219,7 +218,7 @@ _OUTBOX_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("created_at", "time"),
 )
 _TOUCH_CONVERSATION = (
-    "UPDATE conversations SET last_activity_at = {time} WHERE id = {id} "
+    "UPDATE conversations SET last_activity_at = {time} WHERE id = {int} "
     "AND last_activity_at < {time}"
 )
 
@@ -298,7 +297,7 @@ def insert_outbound(
         ),
     )
     bulk.execute(
-        _TOUCH_CONVERSATION.format(time=bulk.slot("time"), id=bulk.slot("int")),
+        bulk.sql(_TOUCH_CONVERSATION),
         (moment, conversation_id, moment),
     )
     return OutboundRow(

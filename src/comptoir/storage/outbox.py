@@ -17,7 +17,7 @@ whose claim was lost cannot overwrite a newer one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from comptoir.domain.policy_model import NotificationToken
 from comptoir.storage.bulk import Bulk
+from comptoir.storage.outbound import OutboundRow, SendTarget
 from comptoir.storage.tables import contacts, conversations, messages, outbox, pages
 from comptoir.storage.tokens import intent_tokens
 from comptoir.storage.types import UTCDateTime
@@ -87,6 +88,30 @@ class ClaimedSend:
             return False
         attachment = message.get("attachment")
         return isinstance(attachment, dict) and attachment.get("type") in ("audio", "video")
+
+
+#: What a claim carries of the send target (the rest comes from the outbox row).
+_TARGET_FIELDS = tuple(item.name for item in fields(SendTarget) if item.name != "conversation_id")
+
+
+def handed_over(target: SendTarget, row: OutboundRow, token: str) -> ClaimedSend:
+    """A live row just written under ``token`` (``insert_outbound(claim=...)``), as
+    ``claim_due`` would have loaded it: nothing to read back."""
+    return ClaimedSend(
+        outbox_id=row.outbox_id,
+        message_id=row.message_id,
+        claim_token=token,
+        priority=0,
+        attempts=0,
+        resends=0,
+        request=row.request,
+        intent=row.intent,
+        unknown_since=None,
+        conversation_id=row.conversation_id,
+        message_status="queued",
+        message_mid=None,
+        **{name: getattr(target, name) for name in _TARGET_FIELDS},
+    )
 
 
 def _due(now: datetime) -> Any:
@@ -253,10 +278,6 @@ _OUTBOX_DONE = (
 )
 
 
-def _sql(bulk: Bulk, template: str) -> str:
-    return template.format(int=bulk.slot("int"), text=bulk.slot("text"), time=bulk.slot("time"))
-
-
 def record_sent(
     conn: Connection,
     claim: ClaimedSend,
@@ -275,19 +296,19 @@ def record_sent(
     """
     bulk = Bulk(conn)
     if mid is not None:
-        taken = bulk.rows(_sql(bulk, _MID_TAKEN), (claim.page_ref, mid, claim.message_id))
+        taken = bulk.rows(bulk.sql(_MID_TAKEN), (claim.page_ref, mid, claim.message_id))
         if taken:  # stored apart from us (an echo we could not match): keep ours
             mid = None
     moved = bool(
         bulk.execute(
-            _sql(bulk, _MESSAGE_SENT),
+            bulk.sql(_MESSAGE_SENT),
             (mid, bulk.time(now), messaging_type, tag, claim.message_id),
         )
     )
     if not moved and mid is not None:
-        bulk.execute(_sql(bulk, _MESSAGE_MID), (mid, claim.message_id))
+        bulk.execute(bulk.sql(_MESSAGE_MID), (mid, claim.message_id))
     bulk.execute(
-        _sql(bulk, _OUTBOX_DONE),
+        bulk.sql(_OUTBOX_DONE),
         (
             1 if called else 0,
             1 if called and claim.unknown_since else 0,
