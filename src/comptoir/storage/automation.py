@@ -99,6 +99,7 @@ _INCOMING_COLUMNS = (
     "flow_step",
     "flow_data",
     "wait_until",
+    "data_contact_id",
     "fields",
     "labels",
     "consents",
@@ -108,7 +109,7 @@ _INCOMING = (
     "m.text AS m_text, m.content AS m_content, m.standby, m.created_at, c.status, "
     "c.thread_owner_app_id, p.first_name, p.locale, p.content AS contact_content, "
     "t.taken_at, t.taken_by, t.greeted_at, t.away_sent_at, t.flow_name, t.flow_step, "
-    "t.flow_data, t.wait_until, d.fields, d.labels, "
+    "t.flow_data, t.wait_until, d.contact_id AS data_contact_id, d.fields, d.labels, "
     "d.consents "
     "FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id "
     "JOIN contacts AS p ON p.id = m.contact_id "
@@ -130,7 +131,9 @@ def load_incoming(conn: Connection, message_ids: list[int]) -> list[Incoming]:
     bulk = Bulk(conn)
     time = bulk.read_time
     found = []
-    rows = bulk.query(bulk.sql(_INCOMING), (bulk.listed(message_ids),), _INCOMING_COLUMNS)
+    rows = bulk.query(
+        _INCOMING.format(among=bulk.among("int")), (bulk.listed(message_ids),), _INCOMING_COLUMNS
+    )
     for row in rows:
         values = dict(zip(_INCOMING_COLUMNS, row, strict=True))
         flow_data = _json(values["flow_data"])
@@ -163,9 +166,13 @@ def load_incoming(conn: Connection, message_ids: list[int]) -> list[Incoming]:
                     flow_data=dict(flow_data) if flow_data is not None else None,
                     wait_until=time(values["wait_until"]),
                 ),
-                contact_data=_contact_data(
-                    _json(values["fields"]), _json(values["labels"]), _json(values["consents"])
-                ),
+                contact_data=ContactData(
+                    dict(_json(values["fields"]) or {}),
+                    frozenset(_json(values["labels"]) or ()),
+                    tuple(_json(values["consents"]) or ()),
+                )
+                if values["data_contact_id"] is not None
+                else ContactData({}, frozenset()),
             )
         )
     return found
@@ -220,11 +227,13 @@ def load_contact_data(conn: Connection, contact_id: int) -> ContactData:
     row = conn.execute(sa.select(_C).where(_C.c.contact_id == contact_id)).first()
     if row is None:
         return ContactData({}, frozenset())
-    return _contact_data(row.fields, row.labels, row.consents)
+    return _contact_data(row)
 
 
-def _contact_data(fields: Any, labels: Any, consents: Any) -> ContactData:
-    return ContactData(dict(fields or {}), frozenset(labels or ()), tuple(consents or ()))
+def _contact_data(row: Any) -> ContactData:
+    return ContactData(
+        dict(row.fields or {}), frozenset(row.labels or ()), tuple(row.consents or ())
+    )
 
 
 def save_contact_data(conn: Connection, contact_id: int, data: ContactData, now: datetime) -> None:
