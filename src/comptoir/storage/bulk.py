@@ -232,11 +232,12 @@ class Bulk:
         each prepared once). The rows added are the ones with the highest ids: the
         transaction holds SQLite's only write lock and a new row's id is above every
         existing one, in insertion order."""
-        raw = self._dbapi()
-        before = raw.total_changes
-        cursor = raw.cursor()
+        cursor = self._dbapi().cursor()
         try:
             start = 0
+            # The rows each statement added (the cursor's count leaves out what triggers
+            # wrote, which the connection's ``total_changes`` includes).
+            added = 0
             for size in _power_of_two_chunks(len(rows)):
                 chunk = rows[start : start + size]
                 start += size
@@ -245,7 +246,7 @@ class Bulk:
                     f"INSERT INTO {table} ({names}) VALUES {values}{conflict}",  # noqa: S608
                     tuple(chain.from_iterable(chunk)),
                 )
-            added = raw.total_changes - before
+                added += cursor.rowcount
             if not added:
                 return [None] * len(rows)
             if added == len(rows):
