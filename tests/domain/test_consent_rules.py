@@ -8,11 +8,13 @@ import pytest
 
 from comptoir.domain.consent import (
     ALL_TOPICS,
+    STOP_WORDS,
     ConsentError,
     ConsentState,
     ConsentStatus,
     check_topic,
     is_stop_request,
+    normalise,
     opted_in,
     opted_out,
     stop_confirmation,
@@ -65,6 +67,30 @@ def test_stop_words_as_a_whole_message_are_stop_requests(text: str) -> None:
 )
 def test_other_messages_are_not_stop_requests(text: str | None) -> None:
     assert not is_stop_request(text)
+
+
+def test_ascii_messages_are_checked_as_the_normalised_form_says() -> None:
+    # ASCII text takes a faster path (one regular expression): it must agree with
+    # ``normalise(text) in STOP_WORDS`` for every stop word, dressed up or spoiled.
+    texts = ["", "x", "stop stop", "stopall!", "STOP-ALL", "s t o p", "1 stop", "stop 1"]
+    for word in sorted(STOP_WORDS):
+        for dressed in (
+            word,
+            word.lower(),
+            word.title(),
+            f"  {word}!!",
+            f"...{word.replace(' ', ' - ')}?",
+            word.replace(" ", "_"),
+            word.replace(" ", ""),
+            f"{word}s",
+            f"a {word}",
+            f"{word} 2",
+            f"{word[:-1]}",
+        ):
+            texts.append(dressed)
+    for text in texts:
+        assert text.isascii()
+        assert is_stop_request(text) == (normalise(text) in STOP_WORDS), text
 
 
 def test_the_confirmation_speaks_the_language_of_the_word_or_the_contact() -> None:

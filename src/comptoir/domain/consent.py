@@ -117,12 +117,26 @@ def normalise(text: str) -> str:
 
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+#: ``normalise(text) in STOP_WORDS`` for ASCII text in one match: a stop word, its words
+#: separated by anything but letters and digits, in any case, with anything else but letters
+#: and digits around it. Most messages fail on their first characters.
+_ASCII_STOP = re.compile(
+    "[^A-Za-z0-9]*(?:"
+    + "|".join(
+        "[^A-Za-z0-9]+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(STOP_WORDS, key=len, reverse=True)
+    )
+    + ")[^A-Za-z0-9]*",
+    re.IGNORECASE | re.ASCII,
+)
 
 
 def is_stop_request(text: str | None) -> bool:
     """Whether a customer's message, as a whole, asks to stop every message."""
     if not text or len(text) > 60:
         return False
+    if text.isascii():
+        return _ASCII_STOP.fullmatch(text) is not None
     return normalise(text) in STOP_WORDS
 
 

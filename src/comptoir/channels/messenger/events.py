@@ -17,12 +17,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import msgspec
+
 #: The Page inbox's app id (Meta Business Suite): echoes from it are a person typing there.
 PAGE_INBOX_APP_ID = "263902037430900"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventBase:
+class EventBase(msgspec.Struct, frozen=True, kw_only=True):
+    """Immutable. A struct, not a frozen dataclass: the intake builds one per event, and a
+    frozen dataclass's constructor costs several times more. Subclasses repeat the
+    options so that type checkers see them."""
+
     page_id: str
     psid: str | None
     timestamp: datetime
@@ -57,8 +62,7 @@ class ReferralInfo:
         return self.source == "ADS"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageReceived(EventBase):
+class MessageReceived(EventBase, frozen=True, kw_only=True):
     mid: str
     text: str | None = None
     quick_reply_payload: str | None = None
@@ -68,8 +72,7 @@ class MessageReceived(EventBase):
     commands: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EchoReceived(EventBase):
+class EchoReceived(EventBase, frozen=True, kw_only=True):
     """A message the Page sent, from any app or from Meta's own inbox."""
 
     mid: str
@@ -83,43 +86,37 @@ class EchoReceived(EventBase):
         return self.app_id == PAGE_INBOX_APP_ID
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PostbackReceived(EventBase):
+class PostbackReceived(EventBase, frozen=True, kw_only=True):
     mid: str | None = None
     title: str | None = None
     payload: str | None = None  # absent on standby: only the button's app gets it
     referral: ReferralInfo | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeliveryReceived(EventBase):
+class DeliveryReceived(EventBase, frozen=True, kw_only=True):
     watermark: datetime
     mids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReadReceived(EventBase):
+class ReadReceived(EventBase, frozen=True, kw_only=True):
     watermark: datetime | None = None
     mid: str | None = None  # Instagram's messaging_seen names the message instead
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReactionReceived(EventBase):
+class ReactionReceived(EventBase, frozen=True, kw_only=True):
     mid: str | None
     action: str = "react"
     reaction: str | None = None
     emoji: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageEdited(EventBase):
+class MessageEdited(EventBase, frozen=True, kw_only=True):
     mid: str
     text: str | None = None
     num_edit: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReferralReceived(EventBase):
+class ReferralReceived(EventBase, frozen=True, kw_only=True):
     referral: ReferralInfo
 
 
@@ -129,8 +126,7 @@ class OptInKind(StrEnum):
     NOTIFICATION_MESSAGES = "notification_messages"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OptInReceived(EventBase):
+class OptInReceived(EventBase, frozen=True, kw_only=True):
     kind: OptInKind
     token: str | None = None
     payload: str | None = None
@@ -153,24 +149,21 @@ class HandoverAction(StrEnum):
     APP_ROLES = "app_roles"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HandoverReceived(EventBase):
+class HandoverReceived(EventBase, frozen=True, kw_only=True):
     action: HandoverAction
     previous_owner_app_id: str | None = None
     new_owner_app_id: str | None = None
     requested_owner_app_id: str | None = None
     metadata: str | None = None
-    app_roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    app_roles: Mapping[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PolicyEnforcementReceived(EventBase):
+class PolicyEnforcementReceived(EventBase, frozen=True, kw_only=True):
     action: str
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UnknownEvent(EventBase):
+class UnknownEvent(EventBase, frozen=True, kw_only=True):
     """Something Meta sent that Comptoir does not read (yet); kept as it came."""
 
     kind: str
