@@ -1,12 +1,15 @@
-"""``Bulk.insert``: the ids it reports for new rows, and None for the duplicates it skips."""
+"""``Bulk.insert``: the ids it reports for new rows, and None for the duplicates it skips;
+the column kinds ``columns`` reads from the tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from comptoir.storage.bulk import Bulk
+from comptoir.storage.bulk import Bulk, columns
+from comptoir.storage.tables import contacts, messages
 
 
 def test_sqlite_insert_reports_new_ids_when_a_trigger_writes_too(tmp_path: Path) -> None:
@@ -28,3 +31,15 @@ def test_sqlite_insert_reports_new_ids_when_a_trigger_writes_too(tmp_path: Path)
     assert first == [stored["a"], stored["b"], stored["c"]]
     assert second == [None, stored["d"], None, stored["e"]]
     engine.dispose()
+
+
+def test_column_kinds_come_from_the_table_types() -> None:
+    assert columns(messages, "id", "mid", "content", "created_at", "standby") == (
+        ("id", "int"),
+        ("mid", "text"),
+        ("content", "json"),
+        ("created_at", "time"),
+        ("standby", "bool"),
+    )
+    with pytest.raises(TypeError, match="Float"):
+        columns(contacts, "timezone_offset")

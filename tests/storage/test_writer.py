@@ -28,6 +28,11 @@ def add_workspace(name: str) -> object:
     return work
 
 
+def broken(conn: Connection) -> int:
+    conn.execute(tables.workspaces.insert().values(name="half-written", created_at=NOW))
+    raise ValueError("this write fails after its first statement")
+
+
 def names(engine: sa.engine.Engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(sa.select(tables.workspaces.c.name).order_by("id")).scalars())
@@ -40,10 +45,6 @@ async def test_waiting_writes_share_a_commit_and_a_failure_stays_alone(
     upgrade(engine)
     queue = WriteQueue(engine)
     await queue.start()
-
-    def broken(conn: Connection) -> int:
-        conn.execute(tables.workspaces.insert().values(name="half-written", created_at=NOW))
-        raise ValueError("this write fails after its first statement")
 
     try:
         jobs = [queue.run(add_workspace(f"shop {n}")) for n in range(20)]  # type: ignore[arg-type]
@@ -129,10 +130,6 @@ async def test_a_write_alone_that_fails_leaves_nothing_and_the_next_one_commits(
     upgrade(engine)
     queue = WriteQueue(engine)
     await queue.start()
-
-    def broken(conn: Connection) -> int:
-        conn.execute(tables.workspaces.insert().values(name="half-written", created_at=NOW))
-        raise ValueError("fails after its first statement")
 
     try:
         with pytest.raises(ValueError, match="first statement"):

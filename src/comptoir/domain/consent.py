@@ -104,9 +104,6 @@ _ENGLISH_WORDS = frozenset(
 
 def normalise(text: str) -> str:
     """Upper case, accents removed, punctuation and emoji dropped, spaces collapsed."""
-    if text.isascii():
-        # The common case, character by character below, in one pass of C.
-        return " ".join(_NOT_ALNUM.sub(" ", text).upper().split())
     decomposed = unicodedata.normalize("NFKD", text)
     kept = []
     for char in decomposed:
@@ -116,7 +113,6 @@ def normalise(text: str) -> str:
     return " ".join("".join(kept).upper().split())
 
 
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 #: ``normalise(text) in STOP_WORDS`` for ASCII text in one match: a stop word, its words
 #: separated by anything but letters and digits, in any case, with anything else but letters
 #: and digits around it. Most messages fail on their first characters.

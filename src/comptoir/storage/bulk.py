@@ -29,7 +29,10 @@ from itertools import chain
 from typing import Any, Literal
 
 import msgspec
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from comptoir.storage.types import UTCDateTime
 
 Kind = Literal["int", "text", "bool", "time", "json"]
 
@@ -51,6 +54,25 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 def _sqlite_time(moment: datetime) -> str:
     """SQLAlchemy's SQLite storage format: "2026-06-01 10:00:00.000000" (UTC)."""
     return moment.isoformat(" ", "microseconds")[:26]
+
+
+def columns(table: sa.Table, *names: str) -> tuple[tuple[str, Kind], ...]:
+    """``names`` of ``table`` with the kind of each, read from the table's column types."""
+    return tuple((name, _kind(table.c[name].type)) for name in names)
+
+
+def _kind(column_type: Any) -> Kind:
+    if isinstance(column_type, UTCDateTime):
+        return "time"
+    if isinstance(column_type, sa.Boolean):
+        return "bool"
+    if isinstance(column_type, sa.JSON):
+        return "json"
+    if isinstance(column_type, sa.Integer):
+        return "int"
+    if isinstance(column_type, sa.String):
+        return "text"
+    raise TypeError(f"no bulk kind for a {type(column_type).__name__} column")
 
 
 def _identifiers(*names: str) -> None:

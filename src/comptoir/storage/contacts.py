@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.bulk import Bulk, Kind
+from comptoir.storage.bulk import Bulk, columns
 from comptoir.storage.tables import contacts
 
 #: Longest PSID the column holds (Meta's are 16-17 digits).
@@ -41,13 +41,14 @@ class ContactIds:
     created: frozenset[ContactKey]
 
 
-_NEW_CONTACT: tuple[tuple[str, Kind], ...] = (
-    ("workspace_id", "int"),
-    ("page_ref", "int"),
-    ("psid", "text"),
-    ("source", "text"),
-    ("source_ref", "text"),
-    ("created_at", "time"),
+_NEW_CONTACT = columns(
+    contacts,
+    "workspace_id",
+    "page_ref",
+    "psid",
+    "source",
+    "source_ref",
+    "created_at",
 )
 
 

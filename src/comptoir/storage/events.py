@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.bulk import Bulk, Kind
+from comptoir.storage.bulk import Bulk, columns
 from comptoir.storage.tables import webhook_events
 
 #: Longest dedupe key the column holds; longer keys are replaced by their hash.
@@ -26,15 +26,16 @@ def storable_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-_COLUMNS: tuple[tuple[str, Kind], ...] = (
-    ("page_ref", "int"),
-    ("dedupe_key", "text"),
-    ("kind", "text"),
-    ("standby", "bool"),
-    ("payload", "json"),
-    ("received_at", "time"),
-    ("processed_at", "time"),
-    ("process_error", "text"),
+_COLUMNS = columns(
+    webhook_events,
+    "page_ref",
+    "dedupe_key",
+    "kind",
+    "standby",
+    "payload",
+    "received_at",
+    "processed_at",
+    "process_error",
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.bulk import Bulk, Kind
+from comptoir.storage.bulk import Bulk, columns
 from comptoir.storage.tables import messages, outgoing_webhooks
 
 #: Longest mid the column holds.
@@ -27,21 +27,22 @@ READABLE = ("sent", "delivered")
 NOT_YET_SENT = ("queued", "sending", "failed")
 
 
-_MESSAGE_COLUMNS: tuple[tuple[str, Kind], ...] = (
-    ("workspace_id", "int"),
-    ("page_ref", "int"),
-    ("conversation_id", "int"),
-    ("contact_id", "int"),
-    ("direction", "text"),
-    ("author_kind", "text"),
-    ("author_name", "text"),
-    ("mid", "text"),
-    ("text", "text"),
-    ("content", "json"),
-    ("status", "text"),
-    ("created_at", "time"),
-    ("sent_at", "time"),
-    ("standby", "bool"),
+_MESSAGE_COLUMNS = columns(
+    messages,
+    "workspace_id",
+    "page_ref",
+    "conversation_id",
+    "contact_id",
+    "direction",
+    "author_kind",
+    "author_name",
+    "mid",
+    "text",
+    "content",
+    "status",
+    "created_at",
+    "sent_at",
+    "standby",
 )
 
 

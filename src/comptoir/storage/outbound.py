@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from comptoir.storage.bulk import Bulk, Kind
-from comptoir.storage.tables import contacts, conversations, pages
+from comptoir.storage.bulk import Bulk, columns
+from comptoir.storage.tables import contacts, conversations, messages, outbox, pages
 
 #: ``message.metadata`` of every message Comptoir sends: the echo brings it back.
 METADATA_PREFIX = "cpt:"
@@ -188,34 +188,36 @@ class OutboundRow:
     claim_token: str | None = None
 
 
-_MESSAGE_COLUMNS: tuple[tuple[str, Kind], ...] = (
-    ("workspace_id", "int"),
-    ("page_ref", "int"),
-    ("conversation_id", "int"),
-    ("contact_id", "int"),
-    ("direction", "text"),
-    ("author_kind", "text"),
-    ("author_name", "text"),
-    ("text", "text"),
-    ("content", "json"),
-    ("status", "text"),
-    ("messaging_type", "text"),
-    ("tag", "text"),
-    ("created_at", "time"),
+_MESSAGE_COLUMNS = columns(
+    messages,
+    "workspace_id",
+    "page_ref",
+    "conversation_id",
+    "contact_id",
+    "direction",
+    "author_kind",
+    "author_name",
+    "text",
+    "content",
+    "status",
+    "messaging_type",
+    "tag",
+    "created_at",
 )
-_OUTBOX_COLUMNS: tuple[tuple[str, Kind], ...] = (
-    ("message_id", "int"),
-    ("page_ref", "int"),
-    ("priority", "int"),
-    ("state", "text"),
-    ("attempts", "int"),
-    ("available_at", "time"),
-    ("claimed_until", "time"),
-    ("claim_token", "text"),
-    ("request", "json"),
-    ("intent", "json"),
-    ("resends", "int"),
-    ("created_at", "time"),
+_OUTBOX_COLUMNS = columns(
+    outbox,
+    "message_id",
+    "page_ref",
+    "priority",
+    "state",
+    "attempts",
+    "available_at",
+    "claimed_until",
+    "claim_token",
+    "request",
+    "intent",
+    "resends",
+    "created_at",
 )
 _TOUCH_CONVERSATION = (
     "UPDATE conversations SET last_activity_at = {time} WHERE id = {int} "
@@ -257,7 +259,7 @@ def insert_outbound(
     bulk = Bulk(conn)
     moment = bulk.time(now)
     message_id = bulk.insert_one(
-        "messages",
+        messages.name,
         _MESSAGE_COLUMNS,
         (
             target.workspace_id,
@@ -279,7 +281,7 @@ def insert_outbound(
     if isinstance(body.get("message"), dict):
         body["message"] = {**body["message"], "metadata": metadata_for(message_id)}
     outbox_id = bulk.insert_one(
-        "outbox",
+        outbox.name,
         _OUTBOX_COLUMNS,
         (
             message_id,

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -195,37 +195,43 @@ class WriteQueue:
         except _BusyError:
             return None
 
-    def _write_group(
-        self, conn: Connection, group: list[_Job[Any]], wait: bool
-    ) -> list[tuple[bool, Any]]:
-        outcomes: list[tuple[bool, Any]] = []
+    @contextlib.contextmanager
+    def _transaction(self, conn: Connection, wait: bool) -> Iterator[None]:
+        """One transaction holding SQLite's write lock, counted once committed. A failure of
+        the transaction itself (not of a write function) discards the connection."""
         try:
             with conn.begin():
                 self._begin(conn, wait=wait)
-                for job in group:
-                    savepoint = conn.begin_nested()
-                    try:
-                        value = job.work(conn)
-                    except Exception as exc:
-                        savepoint.rollback()
-                        outcomes.append((False, exc))
-                    else:
-                        savepoint.commit()
-                        outcomes.append((True, value))
-        except _BusyError:
+                yield
+        except (_BusyError, _WorkError):
             raise
         except Exception:
             self._discard()
             raise
         self.commits += 1
+
+    def _write_group(
+        self, conn: Connection, group: list[_Job[Any]], wait: bool
+    ) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        with self._transaction(conn, wait):
+            for job in group:
+                savepoint = conn.begin_nested()
+                try:
+                    value = job.work(conn)
+                except Exception as exc:
+                    savepoint.rollback()
+                    outcomes.append((False, exc))
+                else:
+                    savepoint.commit()
+                    outcomes.append((True, value))
         self.jobs += len(group)
         return outcomes
 
     def _write_alone(self, conn: Connection, job: _Job[Any], wait: bool) -> tuple[bool, Any]:
         """A group of one needs no SAVEPOINT: its failure rolls the transaction back."""
         try:
-            with conn.begin():
-                self._begin(conn, wait=wait)
+            with self._transaction(conn, wait):
                 try:
                     value = job.work(conn)
                 except Exception as exc:
@@ -233,12 +239,6 @@ class WriteQueue:
         except _WorkError as failed:
             self.jobs += 1
             return (False, failed.error)
-        except _BusyError:
-            raise
-        except Exception:
-            self._discard()
-            raise
-        self.commits += 1
         self.jobs += 1
         return (True, value)
 
